@@ -1,0 +1,218 @@
+"""Structure factors from an ``h k l F`` text file, read as nanoBragg.c reads it.
+
+The C reads the file twice with ``fscanf``: a first pass with four ``%lg``
+conversions per record finds the index ranges (kept in C ``int`` variables,
+so a fractional index is truncated toward zero), a second pass with
+``%d%d%d%lg`` fills the table.  Both passes stop at the first record that
+does not fully convert, so a header or comment line ends the file; unlike
+the C we say so on stderr.
+"""
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..clib import cprintf
+from ..errors import InputFileError
+from ._warn import warn
+from .cint import double_to_int, int_add
+from .records import scan_records
+from .scanf import EOF, line_number
+
+#: Largest table (in doubles, padding included) we agree to allocate: 16 GiB.
+MAX_TABLE_ELEMENTS = 2**31
+
+
+@dataclass
+class HKLTable:
+    """Structure factors on a dense grid, as the C holds them after loading.
+
+    ``Fhkl[h-h_min, k-k_min, l-l_min]`` is F for index (h, k, l).  The array
+    has shape ``(h_range+1, k_range+1, l_range+1)``: one extra zero plane
+    per axis, as the C allocates.  ``hkls`` is the C's record count and
+    ``log`` the text the C prints on stdout while loading.
+    """
+
+    Fhkl: np.ndarray
+    h_min: int
+    h_max: int
+    k_min: int
+    k_max: int
+    l_min: int
+    l_max: int
+    h_range: int
+    k_range: int
+    l_range: int
+    hkls: int
+    log: str
+
+
+def read_bytes(path, what, c_log=""):
+    """Read a whole input file; a missing or unreadable one is an ``InputFileError``.
+
+    ``c_log`` is what the C prints in that case; it becomes the exception's ``log``.
+    """
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError as exc:
+        err = InputFileError(f"cannot read {what} {path}: {exc.strerror or exc}")
+        err.log = c_log
+        raise err from None
+
+
+def _token_at(data, pos):
+    end = pos
+    while end < len(data) and end - pos < 24 and data[end] not in b" \t\n\v\f\r":
+        end += 1
+    return data[pos:end].decode("latin-1")
+
+
+def _warn_stop(path, data, result, what, expected="a number"):
+    """Warn where a ``while(n == fscanf(...))`` loop stopped before the end."""
+    if result.count == EOF:
+        return
+    if result.stop is not None and result.stop < len(data):
+        warn(f"{path} line {line_number(data, result.stop)}: {what} stops at "
+             f"{_token_at(data, result.stop)!r}, which is not {expected}; the rest of the file is ignored")
+    else:
+        warn(f"{path} line {line_number(data, len(data))}: {what} stops at an incomplete "
+             f"record at the end of the file; it is ignored")
+
+
+def _track_min(values, start):
+    """Final value of ``if (m > x) m = (int) x;`` over ``values`` from ``m = start``."""
+    if values.size and np.all(np.abs(values) < 2.0**31):
+        # (int) truncation is monotonic here, so the sequential result is (int) min
+        low = values.min()
+        return double_to_int(low) if low < start else start
+    m = start
+    for x in values.tolist():
+        if m > x:
+            m = double_to_int(x)
+    return m
+
+
+def _track_max(values, start):
+    """Final value of ``if (m < x) m = (int) x;`` over ``values`` from ``m = start``."""
+    if values.size and np.all(np.abs(values) < 2.0**31):
+        high = values.max()
+        return double_to_int(high) if high > start else start
+    m = start
+    for x in values.tolist():
+        if m < x:
+            m = double_to_int(x)
+    return m
+
+
+def _non_integer_warnings(h, k, l):
+    """The C's "non-integer value" lines, in record order then h, k, l."""
+    indices = np.stack([h, k, l], axis=1)
+    flagged = indices != np.ceil(indices - 0.4)
+    lines = []
+    for record, axis in zip(*np.nonzero(flagged)):
+        lines.append(cprintf("WARNING: non-integer value for %s (%g) at line %d\n",
+                             "hkl"[axis], indices[record, axis], record))
+    return lines
+
+
+def allocate_table(path, h_range, k_range, l_range):
+    """Zero table of shape ``(h_range+1, k_range+1, l_range+1)``, refusing absurd sizes."""
+    shape = (h_range + 1, k_range + 1, l_range + 1)
+    if shape[0] * shape[1] * shape[2] > MAX_TABLE_ELEMENTS:
+        raise InputFileError(f"{path}: index ranges {h_range} x {k_range} x {l_range} "
+                             f"are too large to allocate (the C fails its calloc here)")
+    try:
+        return np.zeros(shape, dtype=np.float64)
+    except (MemoryError, ValueError):
+        raise InputFileError(f"{path}: index ranges {h_range} x {k_range} x {l_range} "
+                             f"are too large to allocate") from None
+
+
+# C L2142-2208: read an HKL text file in two fscanf passes
+def read_hkl(path, default_F):
+    """Read structure factors from an ``h k l F`` text file as the C does.
+
+    Parameters
+    ----------
+    path : str
+        The HKL file (``-hkl``).
+    default_F : float
+        Value that pre-fills ``Fhkl[0:h_range, 0:k_range, 0:l_range]``
+        when non-zero (the padding planes stay 0).
+
+    Returns
+    -------
+    HKLTable
+        The table, its index ranges, the record count of the first pass and
+        the C's log from "counting entries in ..." to "re-reading ...".
+
+    Raises
+    ------
+    InputFileError
+        The file cannot be read, or it holds no complete record (the C
+        prints the ranges and "ERROR: not enough HKL indices" and exits 9);
+        the exception's ``log`` attribute holds the text the C printed.
+    """
+    data = read_bytes(path, "HKL file", cprintf("ERROR: unable to open %s.", path))
+    log = [cprintf("counting entries in %s\n", path)]
+    (h, k, l, _F), last = scan_records(data, "%lg%lg%lg%lg")
+    hkls = h.size
+    log.extend(_non_integer_warnings(h, k, l))
+    # int variables compared with doubles, and doubles assigned to them
+    h_min, k_min, l_min = (_track_min(x, 1000000000) for x in (h, k, l))
+    h_max, k_max, l_max = (_track_max(x, -1000000000) for x in (h, k, l))
+    _warn_stop(path, data, last, "reading")
+
+    h_range = int_add(h_max, -h_min, 1)
+    k_range = int_add(k_max, -k_min, 1)
+    l_range = int_add(l_max, -l_min, 1)
+    if h_range < 0 or k_range < 0 or l_range < 0:
+        log.append(cprintf("h: %d - %d\n", h_min, h_max))
+        log.append(cprintf("k: %d - %d\n", k_min, k_max))
+        log.append(cprintf("l: %d - %d\n", l_min, l_max))
+        log.append(cprintf("ERROR: not enough HKL indices in %s\n", path))
+        err = InputFileError(f"not enough HKL indices in {path}: found {hkls} complete "
+                             f"'h k l F' records before the first unreadable one")
+        err.log = "".join(log)
+        raise err
+
+    Fhkl = allocate_table(path, h_range, k_range, l_range)
+    if default_F != 0.0:
+        log.append(cprintf("initializing to default_F = %g:\n", default_F))
+        Fhkl[:h_range, :k_range, :l_range] = default_F
+        log.append("done initializing:\n")
+
+    log.append(cprintf("re-reading %s\n", path))
+    (h0, k0, l0, F_cell), last = scan_records(data, "%d%d%d%lg")
+    _store(path, Fhkl, (h0, k0, l0), (h_min, k_min, l_min), F_cell)
+    if h0.size < hkls:
+        _warn_stop(path, data, last, f"the second pass (integer h k l), after {h0.size} of {hkls} records,",
+                   "a valid field (h, k and l must be integers here)")
+
+    return HKLTable(Fhkl, h_min, h_max, k_min, k_max, l_min, l_max,
+                    h_range, k_range, l_range, hkls, "".join(log))
+
+
+def _store(path, Fhkl, hkl, minima, F_cell):
+    """``Fhkl[h-h_min][k-k_min][l-l_min] = F`` record by record.
+
+    Later records win; records outside the table are skipped with a warning.
+    """
+    index = tuple(i - m for i, m in zip(hkl, minima))
+    inside = np.ones(F_cell.size, dtype=bool)
+    for i, n in zip(index, Fhkl.shape):
+        inside &= (i >= 0) & (i < n)
+    outside = np.flatnonzero(~inside)
+    for record in outside[:10]:
+        h, k, l = (int(i[record]) for i in hkl)
+        warn(f"{path}: record {record + 1} ({h} {k} {l}) lies outside the index ranges of the "
+             f"first pass; skipped (the C writes out of bounds here)")
+    if outside.size > 10:
+        warn(f"{path}: {outside.size - 10} more records outside the index ranges were skipped")
+    flat = np.ravel_multi_index(tuple(i[inside] for i in index), Fhkl.shape)
+    values = F_cell[inside]
+    # keep the last record written to each cell
+    order = np.arange(flat.size)[::-1]
+    _, first_in_reversed = np.unique(flat[::-1], return_index=True)
+    keep = order[first_in_reversed]
+    Fhkl.reshape(-1)[flat[keep]] = values[keep]
