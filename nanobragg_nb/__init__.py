@@ -1,0 +1,17 @@
+"""nanobragg_nb: nanoBragg.c's diffraction image simulator, bit for bit, with Numba.
+
+The Python API in three names: :class:`Config` (what to simulate),
+:func:`simulate` (run it, no files written) and :class:`Result` (images,
+statistics and the C's log). The ``nanobragg-nb`` command takes nanoBragg's
+own arguments.
+"""
+import os as _os
+
+# SVML's vector sin/cos differ from glibc in the last bit; the faithful kernels need glibc's
+_os.environ.setdefault("NUMBA_DISABLE_INTEL_SVML", "1")
+
+from .config import Beam, Config, Crystal, Detector, Output, Sampling  # noqa: E402
+from .api import Result, simulate  # noqa: E402
+
+__version__ = "0.1.0"
+__all__ = ["Config", "Beam", "Crystal", "Detector", "Sampling", "Output", "simulate", "Result"]

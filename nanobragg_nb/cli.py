@@ -1,0 +1,131 @@
+"""``nanobragg-nb``: a drop-in for the ``nanoBragg`` command.
+
+The arguments are nanoBragg.c's (``-cell``, ``-hkl``, ``-lambda`` ...), parsed
+as the C parses them, and the same files are written with the same log on
+stdout. Options of our own start with a double dash and are taken out before
+the C-compatible parse::
+
+    --threads N        CPU threads (default: NUMBA_NUM_THREADS, OMP_NUM_THREADS or all cores)
+    --device D         cpu, cuda or auto (default cpu)
+    --debug            show a Python traceback on errors
+    --help             this text
+
+Errors print one line on stderr and exit with a status per kind of error:
+2 bad arguments, 3 unreadable or malformed input, 4 impossible geometry,
+5 out of memory, 6 output not writable, 7 device not usable, 9 not enough
+input (the C's usage exit), 130 interrupted, 1 anything else.
+"""
+import sys
+
+from . import errors
+from .errors import ArgumentError, NanoBraggError, OutputError
+
+#: our options: name -> number of values
+OWN_OPTIONS = {"--threads": 1, "--device": 1, "--debug": 0, "--help": 0}
+
+
+def split_own_options(argv):
+    """Take our double-dash options out of ``argv``.
+
+    Only the exact names in ``OWN_OPTIONS`` are taken: any other token goes
+    to the C-compatible parser, which matches substrings (``--lambda`` is the
+    C's ``-lambda``).
+
+    Returns
+    -------
+    (dict, list)
+        Our options with their values, and the remaining arguments.
+    """
+    own, rest = {}, []
+    i = 0
+    while i < len(argv):
+        tok = argv[i]
+        if tok in OWN_OPTIONS:
+            n = OWN_OPTIONS[tok]
+            if n and i + n >= len(argv):
+                raise ArgumentError(f"{tok} needs {n} value{'s' if n > 1 else ''}")
+            own[tok] = argv[i + 1:i + 1 + n] if n else True
+            i += 1 + n
+            continue
+        rest.append(tok)
+        i += 1
+    return own, rest
+
+
+def _threads(own):
+    if "--threads" not in own:
+        return None
+    value = own["--threads"][0]
+    if not value.isdigit() or int(value) < 1:
+        raise ArgumentError(f"--threads needs a positive integer, got '{value}'")
+    return int(value)
+
+
+def run(argv):
+    """Run one simulation from a nanoBragg.c argument list; returns the exit status."""
+    own, rest = split_own_options(argv)
+    if own.get("--help"):
+        print(__doc__)
+        return 0
+    from .api import simulate
+    from .cparse import parse_args, print_warnings
+    from .log import Log
+    from .outputs import FileWriter
+    threads = _threads(own)
+    if threads:
+        import numba
+        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    device = own["--device"][0] if "--device" in own else "cpu"
+    log = Log(stream=sys.stdout)
+    parsed = parse_args(rest)
+    print_warnings(parsed.warnings)
+    log.write(parsed.log)
+    simulate(parsed.config, threads=threads, device=device, progress=True, log=log,
+             writer=FileWriter(parsed.config.output))
+    log.flush()
+    return 0
+
+
+def main(argv=None):
+    """Entry point of ``nanobragg-nb``."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    debug = "--debug" in argv
+    try:
+        status = run(argv)
+    except errors.UsageExit as err:
+        sys.stdout.flush()
+        print(f"nanobragg-nb: {err}", file=sys.stderr)
+        status = err.exit_status
+    except NanoBraggError as err:
+        sys.stdout.flush()
+        if debug:
+            raise
+        print(f"nanobragg-nb: error: {err}", file=sys.stderr)
+        status = err.exit_status
+    except KeyboardInterrupt:
+        sys.stdout.flush()
+        print("nanobragg-nb: interrupted; no partial output was left under a final name", file=sys.stderr)
+        status = errors.INTERRUPTED_EXIT_STATUS
+    except MemoryError:
+        if debug:
+            raise
+        print("nanobragg-nb: error: out of memory (try a smaller detector or -roi)", file=sys.stderr)
+        status = errors.ResourceError.exit_status
+    except OSError as err:
+        if debug:
+            raise
+        status = OutputError.exit_status
+        print(f"nanobragg-nb: error: {err.strerror or err}"
+              + (f": {err.filename}" if getattr(err, "filename", None) else ""), file=sys.stderr)
+    except Exception as err:  # a bug of ours: say so in one line, traceback with --debug
+        if debug:
+            raise
+        print(f"nanobragg-nb: internal error: {type(err).__name__}: {err} (run with --debug for details)",
+              file=sys.stderr)
+        status = 1
+    sys.stdout.flush()
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,205 @@
+"""Walks the detector with a kernel so that the result is the serial C's.
+
+The C's pixel loop carries a little state from pixel to pixel (the stale phi
+rotation, the in-place re-unitized polarization axis, interpolation switched
+off for good at the first out-of-range h,k,l). :func:`render` reproduces the
+serial order whatever the thread count:
+
+1. rows are rendered one by one, in order, until that state has settled
+   (usually after the first rendered pixel);
+2. the rest is rendered in blocks of rows in parallel, all rows of a block
+   starting from the settled state;
+3. when a block switches interpolation off, the rows after the first such
+   row are rendered again with interpolation off, as the C would have;
+4. the solid-angle sum is added up in the C's order between blocks.
+
+Between blocks a progress bar is drawn on stderr for long runs.
+"""
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .kernels import cpu
+from .kernels.pixel import N_REC, Q_FPIXELS
+
+PROGRESS_AFTER_S = 2.0
+
+
+@dataclass
+class LoopResult:
+    """The float image and what the C prints about the loop."""
+
+    floatimage: np.ndarray            #: flat float32, row-major (slow, fast)
+    omega_sum: float
+    event: tuple = None               #: (fpixel, spixel, h, k, l, h0, k0, l0) of the interpolation switch-off
+    snapshots: list = field(default_factory=list)
+
+
+class Progress:
+    """A progress bar on stderr, shown only on a terminal and only after two seconds."""
+
+    def __init__(self, total, enabled=True, stream=None):
+        self.stream = stream or sys.stderr
+        self.total = max(int(total), 1)
+        self.enabled = enabled and hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.start = time.monotonic()
+        self.shown = False
+
+    def update(self, done):
+        """Redraw with ``done`` rows finished."""
+        if not self.enabled:
+            return
+        elapsed = time.monotonic() - self.start
+        if elapsed < PROGRESS_AFTER_S and not self.shown:
+            return
+        frac = min(done / self.total, 1.0)
+        eta = elapsed / frac - elapsed if frac > 0 else 0.0
+        bar = "#" * int(30 * frac)
+        self.stream.write(f"\rnanobragg-nb: [{bar:<30s}] {100 * frac:5.1f}%  {elapsed:6.1f} s, about {eta:6.1f} s left")
+        self.stream.flush()
+        self.shown = True
+
+    def close(self):
+        """Clear the bar."""
+        if self.shown:
+            self.stream.write("\r" + " " * 90 + "\r")
+            self.stream.flush()
+
+
+def _block_rows(spixels, threads):
+    per_thread = max(1, spixels // (64 * threads))
+    return threads * per_thread
+
+
+def render(s, t, threads=None, progress=True, printout=None, on_printout=None):
+    """Render the float image of a prepared simulation on the CPU.
+
+    Parameters
+    ----------
+    s : Setup
+    t : Tables
+    threads : int, optional
+        Threads of the parallel blocks (Numba's current setting by default).
+    progress : bool
+        Draw a progress bar on stderr (terminals only, runs over two seconds).
+    printout : tuple, optional
+        (fpixel, spixel) for -printout: every pixel when fpixel < 0. The loop
+        then runs serially and ``on_printout(snapshot_rows, event_info)`` is
+        called after each row.
+
+    Returns
+    -------
+    LoopResult
+    """
+    import numba
+    threads = threads or numba.get_num_threads()
+    fpixels, spixels = s.fpixels, s.spixels
+    floatimage = np.zeros(s.pixels, dtype=np.float32)
+    nterm = t.omega_terms
+    block = _block_rows(spixels, threads)
+    omega_terms = np.zeros(block * fpixels * nterm)
+    events = np.zeros((block, cpu.N_EVENT))
+    args = (t.P, t.Q, t.mask, t.src, t.cells, t.phi_state, t.Fhkl, t.pv_table)
+    state = np.array([0, 0, 1 if t.interpolate else 0], dtype=np.int64)
+    rec = np.zeros(N_REC)
+    omega_sum = 0.0
+    event = None
+    bar = Progress(spixels, progress)
+
+    def note_events(row0, nrows):
+        nonlocal event
+        if event is not None:
+            return None
+        for r in range(nrows):
+            if events[r, 0] != 0.0:
+                e = events[r]
+                event = (int(e[1]), row0 + r, e[2], e[3], e[4], int(e[5]), int(e[6]), int(e[7]))
+                return r
+        return None
+
+    row = 0
+    if printout is not None:
+        snaps = np.zeros((fpixels if printout[0] < 0 else 1, cpu.N_SNAP))
+        for row in range(spixels):
+            n = cpu.render_rows_serial(row, row + 1, *args, state, floatimage, omega_terms, events, rec,
+                                       snaps, printout[0], printout[1])
+            note_events(row, 1)
+            omega_sum = cpu.omega_chain(omega_sum, row, row + 1, t.Q, t.mask, omega_terms, t.omega_repeat)
+            on_printout(snaps[:n], event if event is not None and event[1] == row else None)
+            bar.update(row + 1)
+        bar.close()
+        return LoopResult(floatimage, omega_sum, event)
+
+    # 1. in order, until the serial-order state has settled
+    no_print = np.zeros((1, cpu.N_SNAP))
+    while row < spixels and not (state[0] == t.stale_saturated and state[1] >= t.pcalls_saturated):
+        cpu.render_rows_serial(row, row + 1, *args, state, floatimage, omega_terms, events, rec,
+                               no_print, -2, -2)
+        note_events(row, 1)
+        omega_sum = cpu.omega_chain(omega_sum, row, row + 1, t.Q, t.mask, omega_terms, t.omega_repeat)
+        row += 1
+    # 2. blocks of rows in parallel from the settled state
+    stale, pcalls = t.stale_saturated, t.pcalls_saturated
+    while row < spixels:
+        row1 = min(row + block, spixels)
+        interp = state[2] != 0
+        cpu.render_rows(row, row1, *args, stale, pcalls, interp, floatimage, omega_terms, events)
+        if interp:
+            first = note_events(row, row1 - row)
+            if first is not None:
+                # 3. the C switched interpolation off in this row: redo the rows after it
+                state[2] = 0
+                if row + first + 1 < row1:
+                    redo = row + first + 1
+                    sub_terms = omega_terms[(first + 1) * fpixels * nterm:]
+                    cpu.render_rows(redo, row1, *args, stale, pcalls, False, floatimage, sub_terms, events)
+        omega_sum = cpu.omega_chain(omega_sum, row, row1, t.Q, t.mask, omega_terms, t.omega_repeat)
+        row = row1
+        bar.update(row)
+    bar.close()
+    return LoopResult(floatimage, omega_sum, event)
+
+
+def rendered_count_before(s, t, fpixel, spixel):
+    """How many pixels the C renders before (fpixel, spixel): its progress counter there."""
+    return _count_before(t.Q, t.mask, fpixel, spixel)
+
+
+def _count_before(Q, mask, fpixel, spixel):
+    return rendered_mask(Q, mask, spixel + 1).ravel()[:spixel * int(Q[Q_FPIXELS]) + fpixel].sum()
+
+
+def rendered_mask(Q, mask, rows):
+    """Which pixels of the first ``rows`` rows the C renders (ROI and mask)."""
+    from .kernels.pixel import Q_HAS_MASK, Q_ROI_XMAX, Q_ROI_XMIN, Q_ROI_YMAX, Q_ROI_YMIN
+    fpixels = int(Q[Q_FPIXELS])
+    f = np.arange(fpixels)
+    s = np.arange(rows)
+    out = ((f >= Q[Q_ROI_XMIN]) & (f <= Q[Q_ROI_XMAX]))[None, :] & ((s >= Q[Q_ROI_YMIN]) & (s <= Q[Q_ROI_YMAX]))[:, None]
+    if Q[Q_HAS_MASK]:
+        out &= mask[:rows * fpixels].reshape(rows, fpixels) != 0
+    return out
+
+
+def progress_line(s, index, rendered_total):
+    """The C's next "N% done" line at or after progress counter ``index`` (C L3075-3085), or ''."""
+    pp = s.progress_pixels
+    if not s.progress_meter or pp // 100 <= 0:
+        return ""
+    for p in range(index, rendered_total):
+        if p % (pp // 20) == 0 or ((10 * p < pp or 10 * p > 9 * pp) and p % (pp // 100) == 0):
+            return f"{p * 100 // pp}% done\n"
+    return ""
+
+
+def thread_count(requested=None):
+    """Threads to use: --threads, else NUMBA_NUM_THREADS, else OMP_NUM_THREADS, else all cores."""
+    import numba
+    if requested:
+        return min(int(requested), numba.config.NUMBA_NUM_THREADS)
+    if "NUMBA_NUM_THREADS" not in os.environ and os.environ.get("OMP_NUM_THREADS", "").isdigit():
+        return max(1, min(int(os.environ["OMP_NUM_THREADS"]), numba.config.NUMBA_NUM_THREADS))
+    return numba.get_num_threads()

@@ -1,0 +1,65 @@
+"""Images made from the float image after the loop: int image, PGM, noise image (C L3131-3283)."""
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True)
+def c_to_unsigned(x, bits):
+    """A double converted to an unsigned short or char as gcc does on x86-64.
+
+    The value is truncated to a 32-bit int (0x80000000 when out of range or
+    NaN) and its low bits are kept, so negative values wrap.
+    """
+    if x > -2147483649.0 and x < 2147483648.0:
+        return np.int64(x) & ((1 << bits) - 1)
+    return 0
+
+
+# C L3133-3160: scale, ADC offset, clamp, floorf rounding; ROI pixels only
+@njit(cache=True)
+def int_image(floatimage, fpixels, spixels, roi, scale, adc_offset):
+    """The noiseless SMV image (uint16, flat)."""
+    out = np.zeros(fpixels * spixels, dtype=np.uint16)
+    for spixel in range(spixels):
+        for fpixel in range(fpixels):
+            if fpixel < roi[0] or fpixel > roi[1] or spixel < roi[2] or spixel > roi[3]:
+                continue
+            imgidx = spixel * fpixels + fpixel
+            test = floatimage[imgidx] * scale + adc_offset
+            if test > 65535.0:
+                test = 65535.0
+            if test < 0.0:
+                test = 0.0
+            out[imgidx] = c_to_unsigned(np.floor(np.float32(test + 0.5)), 16)
+    return out
+
+
+# C L3187-3212: PGM pixels, capped at 255 and truncated; ROI pixels only
+@njit(cache=True)
+def pgm_image(floatimage, fpixels, spixels, roi, pgm_scale):
+    """The 8-bit PGM pixels (uint8, flat)."""
+    out = np.zeros(fpixels * spixels, dtype=np.uint8)
+    for spixel in range(spixels):
+        for fpixel in range(fpixels):
+            if fpixel < roi[0] or fpixel > roi[1] or spixel < roi[2] or spixel > roi[3]:
+                continue
+            imgidx = spixel * fpixels + fpixel
+            test = floatimage[imgidx] * pgm_scale
+            if test > 255.0:
+                test = 255.0
+            out[imgidx] = c_to_unsigned(test, 8)
+    return out
+
+
+def intfile_scale(requested, max_I):
+    """C L3136-3139: 55000/max_I unless given."""
+    if requested <= 0.0:
+        return 55000.0 / max_I if max_I > 0.0 else 1.0
+    return requested
+
+
+def pgm_scale(requested, intfile_scale_value, rmsd):
+    """C L3190-3193: 250/(5 rmsd) unless given, or the int scale when rmsd is 0."""
+    if requested <= 0.0:
+        return 250.0 / (5.0 * rmsd) if rmsd > 0.0 else intfile_scale_value
+    return requested

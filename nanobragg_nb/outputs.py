@@ -1,0 +1,55 @@
+"""Writes the C's output files at the points where the C writes them, with its log lines."""
+import sys
+
+import numpy as np
+
+from .io.pgm import write_pgm
+from .io.rawfloat import write_float_image
+from .io.smv import smv_header, write_smv
+
+
+def byte_order():
+    """The C's get_byte_order(): the host's byte order as SMV spells it."""
+    return "little_endian" if sys.byteorder == "little" else "big_endian"
+
+
+def header(s, noise_form):
+    """The SMV header bytes the C writes for this simulation."""
+    return smv_header(fpixels=s.fpixels, spixels=s.spixels, pixel_size=s.pixel_size, distance=s.distance,
+                      lambda0=s.lambda0, Xbeam=s.Xbeam, Ybeam=s.Ybeam, Fbeam=s.Fbeam, Sbeam=s.Sbeam,
+                      detsize_s=s.detsize_s, dials_origin=s.dials_origin, ORGX=s.ORGX, ORGY=s.ORGY,
+                      close_distance=s.close_distance, phi0=s.phi0, osc=s.osc,
+                      detector_twotheta=s.detector_twotheta, byte_order=byte_order(), noise_form=noise_form)
+
+
+class FileWriter:
+    """Writes floatimage.bin, intimage.img, image.pgm and noiseimage.img as the C names them.
+
+    Each file is written to a temporary name and renamed, so an interrupted
+    run never leaves a truncated file under the final name.
+    """
+
+    def __init__(self, output):
+        self.out = output
+
+    # C L3121-3129
+    def float_image(self, result, log):
+        s = result.setup
+        log.printf("writing %s as %d %lu-byte floats\n", self.out.floatfile, s.pixels, 4)
+        write_float_image(self.out.floatfile, np.ascontiguousarray(result.floatimage).ravel())
+
+    # C L3162-3184
+    def int_image(self, result, log):
+        log.printf("writing %s as %lu-byte integers\n", self.out.intfile, 2)
+        write_smv(self.out.intfile, header(result.setup, False), result.intimage.ravel())
+
+    # C L3214-3224
+    def pgm_image(self, result, log):
+        s = result.setup
+        log.printf("writing %s as %lu-byte integers\n", self.out.pgmfile, 1)
+        write_pgm(self.out.pgmfile, s.fpixels, s.spixels, result.stats["pgm_scale"], result.pgmimage.ravel())
+
+    # C L3260-3283
+    def noise_image(self, result, log):
+        log.printf("writing %s as %lu-byte integers\n", self.out.noisefile, 2)
+        write_smv(self.out.noisefile, header(result.setup, True), result.noiseimage.ravel())
