@@ -61,7 +61,7 @@ class Result:
     setup: object = field(repr=False, default=None)
 
 
-def simulate(config, threads=None, device="cpu", progress=False, log=None, writer=None):
+def simulate(config, threads=None, device="cpu", progress=False, log=None, writer=None, mode="faithful"):
     """Simulate a diffraction image as nanoBragg.c does, without writing files.
 
     Parameters
@@ -79,6 +79,9 @@ def simulate(config, threads=None, device="cpu", progress=False, log=None, write
     writer : object, optional
         Used by the command line to write each file at the point where the C
         writes it; ``writer.float_image(result_so_far)`` etc.
+    mode : {"faithful", "fast"}
+        "faithful" (default) gives the serial C's bits; "fast" trades them for
+        speed within the accuracy stated in docs/performance.md.
 
     Returns
     -------
@@ -92,7 +95,7 @@ def simulate(config, threads=None, device="cpu", progress=False, log=None, write
     printout = None
     if config.output.printout:
         printout = (config.output.printout_fpixel, config.output.printout_spixel)
-    loop = _run_loop(s, t, device, threads, progress, printout, log)
+    loop = _run_loop(s, t, device, threads, progress, printout, log, mode)
     floatimage = loop.floatimage
     if loop.event is not None and printout is None:
         _interpolation_warning(s, t, loop.event, log, glue=True)
@@ -140,13 +143,16 @@ def simulate(config, threads=None, device="cpu", progress=False, log=None, write
     return result
 
 
-def _run_loop(s, t, device, threads, progress, printout, log):
+def _run_loop(s, t, device, threads, progress, printout, log, mode):
+    from .errors import ArgumentError
     if device not in ("cpu", "cuda", "auto"):
-        from .errors import ArgumentError
         raise ArgumentError(f"unknown device '{device}' (cpu, cuda or auto)")
-    if device == "cuda":
-        from .errors import DeviceError
-        raise DeviceError("the CUDA kernel is not available in this build")
+    if mode not in ("faithful", "fast"):
+        raise ArgumentError(f"unknown mode '{mode}' (faithful or fast)")
+    if device in ("cuda", "auto"):
+        from . import cuda_engine
+        if cuda_engine.select(device):          # raises DeviceError for an unusable "cuda"
+            return cuda_engine.render(s, t, mode=mode, printout=printout, on_printout=None)
     on_printout = None
     if printout is not None:
         def on_printout(snaps, event):
@@ -159,7 +165,7 @@ def _run_loop(s, t, device, threads, progress, printout, log):
             if event is not None:
                 _interpolation_warning(s, t, event, log, glue=False)
     return engine.render(s, t, threads=engine.thread_count(threads), progress=progress and s.progress_meter,
-                         printout=printout, on_printout=on_printout)
+                         printout=printout, on_printout=on_printout, mode=mode)
 
 
 # C L2944-2948: the once-only warning when interpolation runs out of range

@@ -20,8 +20,17 @@ import sys
 from . import errors
 from .errors import ArgumentError, NanoBraggError, OutputError
 
-#: our options: name -> number of values
-OWN_OPTIONS = {"--threads": 1, "--device": 1, "--debug": 0, "--help": 0}
+#: our options: name -> number of values ("?" for an optional one)
+OWN_OPTIONS = {
+    "--threads": 1, "--device": 1, "--debug": 0, "--help": 0,
+    "--fast": 0,                                   # float32/fastmath kernel (accuracy in docs/performance.md)
+    "--demo": "?",                                 # a ready-made example, into a folder
+    "--png": 1, "--tiff": 1, "--cbf": 1,           # extra image formats
+    "--trace-pixel": 2, "--trace-file": 1,         # every intermediate value of one pixel
+}
+
+#: subcommands: name -> module with main(argv) -> exit status
+SUBCOMMANDS = {"audit": "nanobragg_nb.audit", "compare": "nanobragg_nb.compare"}
 
 
 def split_own_options(argv):
@@ -42,6 +51,11 @@ def split_own_options(argv):
         tok = argv[i]
         if tok in OWN_OPTIONS:
             n = OWN_OPTIONS[tok]
+            if n == "?":
+                n = 1 if i + 1 < len(argv) and not argv[i + 1].startswith("-") else 0
+                own[tok] = argv[i + 1:i + 1 + n]
+                i += 1 + n
+                continue
             if n and i + n >= len(argv):
                 raise ArgumentError(f"{tok} needs {n} value{'s' if n > 1 else ''}")
             own[tok] = argv[i + 1:i + 1 + n] if n else True
@@ -63,10 +77,16 @@ def _threads(own):
 
 def run(argv):
     """Run one simulation from a nanoBragg.c argument list; returns the exit status."""
+    if argv and argv[0] in SUBCOMMANDS:
+        import importlib
+        return importlib.import_module(SUBCOMMANDS[argv[0]]).main(argv[1:])
     own, rest = split_own_options(argv)
     if own.get("--help"):
         print(__doc__)
         return 0
+    if "--demo" in own:
+        from .demo import run_demo
+        return run_demo(own["--demo"][0] if own["--demo"] else "nanobragg_demo", own)
     from .api import simulate
     from .cparse import parse_args, print_warnings
     from .log import Log
@@ -80,9 +100,15 @@ def run(argv):
     parsed = parse_args(rest)
     print_warnings(parsed.warnings)
     log.write(parsed.log)
-    simulate(parsed.config, threads=threads, device=device, progress=True, log=log,
-             writer=FileWriter(parsed.config.output))
+    result = simulate(parsed.config, threads=threads, device=device, progress=True, log=log,
+                      writer=FileWriter(parsed.config.output), mode="fast" if own.get("--fast") else "faithful")
     log.flush()
+    if any(k in own for k in ("--png", "--tiff", "--cbf")):
+        from .extra_outputs import write_extras
+        write_extras(result, own)
+    if "--trace-pixel" in own:
+        from .trace import trace_pixel
+        trace_pixel(result, own)
     return 0
 
 

@@ -74,7 +74,7 @@ def _block_rows(spixels, threads):
     return threads * per_thread
 
 
-def render(s, t, threads=None, progress=True, printout=None, on_printout=None):
+def render(s, t, threads=None, progress=True, printout=None, on_printout=None, mode="faithful"):
     """Render the float image of a prepared simulation on the CPU.
 
     Parameters
@@ -89,6 +89,8 @@ def render(s, t, threads=None, progress=True, printout=None, on_printout=None):
         (fpixel, spixel) for -printout: every pixel when fpixel < 0. The loop
         then runs serially and ``on_printout(snapshot_rows, event_info)`` is
         called after each row.
+    mode : {"faithful", "fast"}
+        The kernel: the C's bits, or the fast approximation.
 
     Returns
     -------
