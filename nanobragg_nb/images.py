@@ -2,17 +2,7 @@
 import numpy as np
 from numba import njit
 
-
-@njit(cache=True)
-def c_to_unsigned(x, bits):
-    """A double converted to an unsigned short or char as gcc does on x86-64.
-
-    The value is truncated to a 32-bit int (0x80000000 when out of range or
-    NaN) and its low bits are kept, so negative values wrap.
-    """
-    if x > -2147483649.0 and x < 2147483648.0:
-        return np.int64(x) & ((1 << bits) - 1)
-    return 0
+from .convert import c_to_unsigned
 
 
 # C L3133-3160: scale, ADC offset, clamp, floorf rounding; ROI pixels only

@@ -20,6 +20,8 @@ import math
 import numpy as np
 from numba import njit
 
+from .convert import c_to_unsigned
+
 _IA = 16807
 _IM = 2147483647
 _AM = 1.0 / _IM
@@ -433,8 +435,7 @@ def noise_image(floatimage, fpixels, spixels, roi_xmin, roi_xmax, roi_ymin, roi_
             if test > 65535.0:
                 test = 65535.0
                 overloads += 1
-            # negative (or NaN) would be undefined in C; store 0 there
-            if test >= 0.0:
-                intimage[imgidx] = np.uint16(np.int64(test))
+            # no lower clamp in the C: a negative value wraps as gcc converts it
+            intimage[imgidx] = c_to_unsigned(test, 16)
             imgidx += 1
     return intimage, total, overloads
