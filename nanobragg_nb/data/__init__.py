@@ -1,0 +1,1 @@
+"""Package data: the demo's structure factors and the script that makes them."""
