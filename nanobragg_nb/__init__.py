@@ -10,6 +10,11 @@ import os as _os
 # SVML's vector sin/cos differ from glibc in the last bit; the faithful kernels need glibc's
 _os.environ.setdefault("NUMBA_DISABLE_INTEL_SVML", "1")
 
+from . import jit_cache as _jit_cache  # noqa: E402
+
+# before any cached kernel is decorated: an edit of code they are compiled from recompiles them
+_jit_cache.install()
+
 from .config import Beam, Config, Crystal, Detector, Output, Sampling  # noqa: E402
 from .api import Result, simulate  # noqa: E402
 

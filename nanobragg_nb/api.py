@@ -164,8 +164,15 @@ def _run_loop(s, t, device, threads, progress, printout, log, mode):
                 _printout(s, snap, log)
             if event is not None:
                 _interpolation_warning(s, t, event, log, glue=False)
-    return engine.render(s, t, threads=engine.thread_count(threads), progress=progress and s.progress_meter,
-                         printout=printout, on_printout=on_printout, mode=mode)
+    import numba
+    threads = engine.thread_count(threads)
+    previous = numba.get_num_threads()
+    numba.set_num_threads(threads)           # prange runs on this many threads, not only the block size
+    try:
+        return engine.render(s, t, threads=threads, progress=progress and s.progress_meter,
+                             printout=printout, on_printout=on_printout, mode=mode)
+    finally:
+        numba.set_num_threads(previous)
 
 
 # C L2944-2948: the once-only warning when interpolation runs out of range

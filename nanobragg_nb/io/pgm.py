@@ -33,4 +33,5 @@ def write_pgm(path, fpixels, spixels, pgm_scale, data_uint8):
               + "255\n")
     with atomic_write(path, "wb") as handle:
         handle.write(header.encode("latin-1"))
-        handle.write(np.ascontiguousarray(data).tobytes())
+        # the array's own buffer, not a copy of it
+        handle.write(memoryview(np.ascontiguousarray(data)).cast("B"))

@@ -25,4 +25,5 @@ def write_float_image(path, float32_array):
     if data.dtype != np.float32:
         raise TypeError(f"the float image must be float32, not {data.dtype}")
     with atomic_write(path, "wb") as handle:
-        handle.write(np.ascontiguousarray(data, dtype=np.dtype("=f4")).tobytes())
+        # the array's own buffer, not a copy of it: the image can be hundreds of MB
+        handle.write(memoryview(np.ascontiguousarray(data, dtype=np.dtype("=f4"))).cast("B"))

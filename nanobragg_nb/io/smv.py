@@ -123,7 +123,8 @@ def write_smv(path, header_bytes, data_uint16):
         raise TypeError(f"SMV pixels must be uint16, not {data.dtype}")
     with atomic_write(path, "wb") as handle:
         handle.write(header_bytes)
-        handle.write(np.ascontiguousarray(data, dtype=np.dtype("=u2")).tobytes())
+        # the array's own buffer, not a copy of it
+        handle.write(memoryview(np.ascontiguousarray(data, dtype=np.dtype("=u2"))).cast("B"))
 
 
 def _c_string(raw):

@@ -1,0 +1,185 @@
+"""Numba's on-disk cache for this package, invalidated when the code it was compiled from changes.
+
+The compiled kernels are cached (``cache=True``) so that a second run pays no
+compilation. Numba decides whether a cached function is fresh from the one
+file that defines it; the kernel in ``kernels/cpu.py`` carries compiled
+copies of the physics in ``physics.py`` and ``kernels/pixel.py``, so after an
+edit or upgrade of those files numba alone would load stale machine code.
+:func:`install` adds to the freshness stamp of every cached function of the
+package a digest of the package sources that compiled code can depend on
+(:func:`compiled_sources`): a change to any of them recompiles once, and
+nothing stale is ever loaded.
+
+The cache folder is numba's usual choice (``NUMBA_CACHE_DIR`` when set, else
+``__pycache__`` beside the sources when writable, else the user's cache
+folder), so an installed, read-only package caches under ``~/.cache/numba``.
+"""
+import functools
+import hashlib
+import os
+import re
+
+PACKAGE_DIR = os.path.dirname(os.path.realpath(__file__))
+PACKAGE = os.path.basename(PACKAGE_DIR)
+
+# a module that compiles something: its code, and what it imports, reaches the machine code
+_JIT_MARK = re.compile(r"@(?:numba\.)?(?:njit|jit|vectorize|guvectorize|stencil|cfunc)\b|register_jitable|cuda\.jit")
+_FROM_IMPORT = re.compile(r"^[ \t]*from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#]*)", re.M)
+_IMPORT = re.compile(r"^[ \t]*import[ \t]+([^\n#]*)", re.M)
+
+
+def _module_file(parts):
+    """The package file of a module path (list of names below the package), or None."""
+    base = os.path.join(PACKAGE_DIR, *parts)
+    for candidate in (base + ".py", os.path.join(base, "__init__.py")):
+        if os.path.isfile(candidate):
+            return candidate
+    return None
+
+
+def _imported_files(path, source):
+    """The package files that ``path`` imports (relative or absolute imports of the package).
+
+    Read from the import statements' text (an over-estimate at worst, e.g.
+    from an example in a docstring), which is much quicker than parsing.
+    """
+    text = source.decode("utf-8", "replace")
+    here = os.path.relpath(os.path.dirname(path), PACKAGE_DIR).split(os.sep)
+    here = [] if here == ["."] else here
+    targets = []
+    for dots, module, names in _FROM_IMPORT.findall(text):
+        parts = module.split(".") if module else []
+        if dots:
+            anchor = here[:len(here) - (len(dots) - 1)] if len(dots) > 1 else list(here)
+        elif parts and parts[0] == PACKAGE:
+            anchor, parts = [], parts[1:]
+        else:
+            continue
+        targets.append(anchor + parts)
+        for name in names.strip("()").replace("\\", " ").split(","):
+            name = name.split()[0] if name.split() else ""
+            if name.isidentifier():
+                targets.append(anchor + parts + [name])
+    for names in _IMPORT.findall(text):
+        for name in names.split(","):
+            dotted = name.split()[0].split(".") if name.split() else []
+            if dotted and dotted[0] == PACKAGE:
+                targets.append(dotted[1:])
+    # the package's __init__ (an empty path) is not what compiled code reads
+    found = (_module_file(parts) for parts in targets if parts)
+    return {target for target in found if target is not None}
+
+
+def compiled_sources():
+    """The package sources that compiled code can depend on.
+
+    Those are the modules that define compiled functions (``@njit``,
+    ``register_jitable``, ``cuda.jit`` ...) and every package module they
+    import, transitively: an edit of the command line or of the docs does
+    not recompile the kernels; an edit of the physics, or of a constant the
+    kernels read, does.
+
+    Returns
+    -------
+    dict
+        Absolute path -> file contents (bytes).
+    """
+    sources = {}
+    for folder, dirs, files in os.walk(PACKAGE_DIR):
+        dirs[:] = [d for d in dirs if d != "__pycache__"]
+        for name in files:
+            if name.endswith(".py"):
+                path = os.path.join(folder, name)
+                with open(path, "rb") as handle:
+                    sources[path] = handle.read()
+    pending = [path for path, text in sources.items() if _JIT_MARK.search(text.decode("utf-8", "replace"))]
+    reached = set(pending)
+    while pending:
+        path = pending.pop()
+        for target in _imported_files(path, sources[path]):
+            if target in sources and target not in reached:
+                reached.add(target)
+                pending.append(target)
+    return {path: sources[path] for path in sorted(reached)}
+
+
+@functools.lru_cache(maxsize=None)
+def source_digest():
+    """SHA-256 of the names and contents of :func:`compiled_sources`, computed once per process.
+
+    Returns
+    -------
+    str
+        Hex digest.
+    """
+    digest = hashlib.sha256()
+    for path, text in compiled_sources().items():
+        digest.update(os.path.relpath(path, PACKAGE_DIR).encode() + b"\0" + text + b"\0")
+    return digest.hexdigest()
+
+
+def _inside_package(py_file):
+    try:
+        path = os.path.realpath(py_file)
+    except (TypeError, ValueError):
+        return False
+    return path.startswith(PACKAGE_DIR + os.sep)
+
+
+def _locator_class(caching, base_classes):
+    class PackageSourcesLocator(caching._CacheLocator):
+        """Numba's own locator for the file, with the package digest added to its stamp."""
+
+        def __init__(self, base):
+            self._base = base
+
+        def ensure_cache_path(self):
+            self._base.ensure_cache_path()
+
+        def get_cache_path(self):
+            return self._base.get_cache_path()
+
+        def get_disambiguator(self):
+            return self._base.get_disambiguator()
+
+        def get_source_stamp(self):
+            return (self._base.get_source_stamp(), source_digest())
+
+        @classmethod
+        def from_function(cls, py_func, py_file):
+            if not _inside_package(py_file):
+                return None
+            for base_class in base_classes:
+                base = base_class.from_function(py_func, py_file)
+                if base is not None:
+                    return cls(base)
+            return None
+
+    return PackageSourcesLocator
+
+
+def install():
+    """Put the package-wide freshness stamp in front of numba's cache locators.
+
+    Must run before the first ``@njit(cache=True)`` of the package is
+    decorated (``nanobragg_nb/__init__.py`` calls it first). Functions outside
+    the package keep numba's behaviour. Does nothing, and returns False, where
+    numba's caching internals are not as expected.
+
+    Returns
+    -------
+    bool
+        Whether the locator is in place.
+    """
+    try:
+        from numba.core import caching
+        classes = caching.CacheImpl._locator_classes
+        base_type = caching._CacheLocator
+    except (ImportError, AttributeError):
+        return False
+    if not isinstance(classes, list) or not isinstance(base_type, type):
+        return False
+    if any(getattr(cls, "__name__", "") == "PackageSourcesLocator" for cls in classes):
+        return True
+    classes.insert(0, _locator_class(caching, list(classes)))
+    return True
