@@ -32,24 +32,24 @@ class FileWriter:
     def __init__(self, output):
         self.out = output
 
-    # C L3121-3129
+    # C L3121-3129: write the float image
     def float_image(self, result, log):
         s = result.setup
         log.printf("writing %s as %d %lu-byte floats\n", self.out.floatfile, s.pixels, 4)
         write_float_image(self.out.floatfile, np.ascontiguousarray(result.floatimage).ravel())
 
-    # C L3162-3184
+    # C L3160-3184: write the int image, SMV header then pixels
     def int_image(self, result, log):
         log.printf("writing %s as %lu-byte integers\n", self.out.intfile, 2)
         write_smv(self.out.intfile, header(result.setup, False), result.intimage.ravel())
 
-    # C L3214-3224
+    # C L3213-3224: write the PGM
     def pgm_image(self, result, log):
         s = result.setup
         log.printf("writing %s as %lu-byte integers\n", self.out.pgmfile, 1)
         write_pgm(self.out.pgmfile, s.fpixels, s.spixels, result.stats["pgm_scale"], result.pgmimage.ravel())
 
-    # C L3260-3283
+    # C L3259-3283: write the noise image, SMV header then pixels
     def noise_image(self, result, log):
         log.printf("writing %s as %lu-byte integers\n", self.out.noisefile, 2)
         write_smv(self.out.noisefile, header(result.setup, True), result.noiseimage.ravel())

@@ -22,6 +22,7 @@ from numba import njit
 
 from .convert import c_to_unsigned
 
+# C L3762-3771: ran1's constants (the C's #define lines), then gammln's coefficients
 _IA = 16807
 _IM = 2147483647
 _AM = 1.0 / _IM

@@ -47,7 +47,7 @@ def render_rows(row0, row1, P, Q, mask, src, cells, phi_state, Fhkl, pv_table, s
                 fpixel, spixel, P, Q, src, cells, phi_state, Fhkl, pv_table, row_stale, row_pcalls, row_interp,
                 omega_terms, (r * fpixels + fpixel) * nterm, rec, False)
             row_interp = new_interp
-            # C L3040: the float image is float32; the sum is rounded once
+            # C L3039-3040: the float image is float32; the sum is rounded once
             floatimage[spixel * fpixels + fpixel] = np.float32(0.0 + test)
             if event and events[r, 0] == 0.0:
                 events[r, 0] = 1.0

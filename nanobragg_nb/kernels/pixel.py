@@ -166,7 +166,7 @@ def render_pixel(fpixel, spixel, P, Q, src, cells, phi_state, Fhkl, pv_table,
     ev_k0 = 0
     ev_l0 = 0
 
-    # C L2664-2672: reset the photon count, polarization and solid angle of this pixel
+    # C L2663-2676: reset the photon count, polarization and solid angle of this pixel
     I = P[P_I_BG]
     polar = 0.0
     if Q[Q_NOPOLAR] != 0:
@@ -176,18 +176,21 @@ def render_pixel(fpixel, spixel, P, Q, src, cells, phi_state, Fhkl, pv_table,
     Fdet = 0.0
     Sdet = 0.0
 
-    # C L2678-2686: detector layers; capture fraction 1 without a sensor thickness
+    # C L2677-2687: detector layers; capture fraction 1 without a sensor thickness
     for thick_tic in range(Q[Q_THICKSTEPS]):
+        trace("thick_tic", thick_tic)
         Odet = thick_tic * detector_thickstep
         capture_fraction = 0.0
         if detector_thick == 0.0:
             capture_fraction = 1.0
 
-        # C L2689-2706: sub-pixels, slow axis outer; the sub-pixel position in space
+        # C L2688-2706: sub-pixels, slow axis outer; the sub-pixel position in space
         for subS in range(oversample):
             for subF in range(oversample):
+                trace("subpixel", (subS, subF))
                 Fdet = subpixel_size * (fpixel * oversample + subF) + subpixel_size / 2.0
                 Sdet = subpixel_size * (spixel * oversample + subS) + subpixel_size / 2.0
+                trace("Fdet_Sdet_Odet", (Fdet, Sdet, Odet))
                 pos_x = Fdet * P[P_FDET] + Sdet * P[P_SDET] + Odet * P[P_ODET] + P[P_PIX0]
                 pos_y = Fdet * P[P_FDET + 1] + Sdet * P[P_SDET + 1] + Odet * P[P_ODET + 1] + P[P_PIX0 + 1]
                 pos_z = Fdet * P[P_FDET + 2] + Sdet * P[P_SDET + 2] + Odet * P[P_ODET + 2] + P[P_PIX0 + 2]
@@ -202,7 +205,7 @@ def render_pixel(fpixel, spixel, P, Q, src, cells, phi_state, Fhkl, pv_table,
                                                       pos_z / distance)
                 trace("pixel_pos", (pos_x, pos_y, pos_z))
 
-                # C L2717-2729: diffracted direction, airpath, solid angle of the pixel
+                # C L2717-2730: diffracted direction, airpath, solid angle of the pixel
                 airpath, diff_x, diff_y, diff_z = unitize(pos_x, pos_y, pos_z)
                 trace("diffracted", (diff_x, diff_y, diff_z))
                 trace("airpath", airpath)
@@ -217,14 +220,14 @@ def render_pixel(fpixel, spixel, P, Q, src, cells, phi_state, Fhkl, pv_table,
                 else:
                     omega_terms[omega_base] = omega_pixel
 
-                # C L2731-2739: fraction of photons this layer captures
+                # C L2731-2740: fraction of photons this layer captures
                 if capture_fraction == 0.0 or oversample_thick:
                     parallax = dot(diff_x, diff_y, diff_z, P[P_ODET], P[P_ODET + 1], P[P_ODET + 2])
                     capture_fraction = (math.exp(-thick_tic * detector_thickstep * detector_mu / parallax)
                                         - math.exp(-(thick_tic + 1) * detector_thickstep * detector_mu / parallax))
                 trace("capture_fraction", capture_fraction)
 
-                # C L2742-2760: sources: incident direction, wavelength, scattering vector
+                # C L2741-2760: sources: incident direction, wavelength, scattering vector
                 for source in range(Q[Q_SOURCES]):
                     inc_x = -src[source, 0]
                     inc_y = -src[source, 1]
@@ -242,12 +245,13 @@ def render_pixel(fpixel, spixel, P, Q, src, cells, phi_state, Fhkl, pv_table,
                     if record:
                         rec[R_STOL] = stol
 
-                    # C L2762-2769: skip sources beyond the resolution limit
+                    # C L2761-2769: skip sources beyond the resolution limit
                     if dmin > 0.0 and stol > 0.0:
                         if dmin > 0.5 / stol:
+                            trace("dmin_skip", source)
                             continue
 
-                    # C L2771-2776: polarization, once per pixel unless oversampled; it
+                    # C L2770-2776: polarization, once per pixel unless oversampled; it
                     # re-unitizes diffracted and the polarization axis in place
                     if polar == 0.0 or oversample_polar:
                         row = pcalls
@@ -259,13 +263,14 @@ def render_pixel(fpixel, spixel, P, Q, src, cells, phi_state, Fhkl, pv_table,
                         pcalls += 1
                     trace("polar", polar)
 
-                    # C L2779-2789: phi steps; phi == 0 reuses the previous rotation
+                    # C L2777-2789: phi steps; phi == 0 reuses the previous rotation
                     for phi_tic in range(phisteps):
+                        trace("phi_tic", phi_tic)
                         if phi_state[phi_tic] >= 0:
                             stale = phi_state[phi_tic]
                         trace("phi", phi0 + phistep * phi_tic)
 
-                        # C L2792-2806: mosaic domains: the hoisted a, b, c of this step and domain
+                        # C L2790-2806: mosaic domains: the hoisted a, b, c of this step and domain
                         for mos_tic in range(mosaic_domains):
                             ax = cells[stale, mos_tic, 0]
                             ay = cells[stale, mos_tic, 1]
@@ -281,7 +286,7 @@ def render_pixel(fpixel, spixel, P, Q, src, cells, phi_state, Fhkl, pv_table,
                             trace("b", (bx, by, bz))
                             trace("c", (cx, cy, cz))
 
-                            # C L2808-2819: fractional Miller indices and the nearest whole ones
+                            # C L2807-2819: fractional Miller indices and the nearest whole ones
                             h = dot(ax, ay, az, scat_x, scat_y, scat_z)
                             k = dot(bx, by, bz, scat_x, scat_y, scat_z)
                             l = dot(cx, cy, cz, scat_x, scat_y, scat_z)
@@ -291,7 +296,7 @@ def render_pixel(fpixel, spixel, P, Q, src, cells, phi_state, Fhkl, pv_table,
                             trace("hkl", (h, k, l))
                             trace("hkl0", (h0, k0, l0))
 
-                            # C L2821-2866: lattice transform of the crystal shape
+                            # C L2820-2866: lattice transform of the crystal shape
                             F_latt = 1.0
                             rad_star_sqr = 0.0
                             if xtal_shape == SQUARE:
@@ -335,6 +340,8 @@ def render_pixel(fpixel, spixel, P, Q, src, cells, phi_state, Fhkl, pv_table,
                                 rec[R_C] = cx
                                 rec[R_C + 1] = cy
                                 rec[R_C + 2] = cz
+                            # C L2867-2928: nothing to add for a zero lattice term without water; the
+                            # integral_form block that follows in the C never runs (integral_form is 0)
                             if F_latt == 0.0 and water_size == 0.0:
                                 continue
 
@@ -360,8 +367,9 @@ def render_pixel(fpixel, spixel, P, Q, src, cells, phi_state, Fhkl, pv_table,
                                         ev_k0 = k0
                                         ev_l0 = l0
                                     interp = False
+                                    trace("interpolate", 0)
 
-                            # C L2954-3008: structure factor, tricubic or nearest neighbour
+                            # C L2953-3008: structure factor, tricubic or nearest neighbour
                             if interp:
                                 F_cell = polin3(h0_flr, k0_flr, l0_flr, Fhkl,
                                                 h0_flr - 1 - h_min, k0_flr - 1 - k_min, l0_flr - 1 - l_min,
@@ -373,7 +381,7 @@ def render_pixel(fpixel, spixel, P, Q, src, cells, phi_state, Fhkl, pv_table,
                                 F_cell = default_F
                             trace("F_cell", F_cell)
 
-                            # C L3010-3018: intensity; -oversample_* multiply the running sum
+                            # C L3009-3030: intensity; -oversample_* multiply the running sum; the loops close
                             I += F_cell * F_cell * F_latt * F_latt
                             if oversample_thick:
                                 I *= capture_fraction
@@ -385,7 +393,7 @@ def render_pixel(fpixel, spixel, P, Q, src, cells, phi_state, Fhkl, pv_table,
                             if record:
                                 rec[R_F_CELL] = F_cell
 
-    # C L3031-3039: photons per pixel; corrections not yet applied per sub-pixel
+    # C L3031-3038: photons per pixel; corrections not yet applied per sub-pixel
     test = P[P_R_E_SQR] * P[P_FLUENCE] * I / Q[Q_STEPS]
     if not oversample_thick:
         test *= capture_fraction
