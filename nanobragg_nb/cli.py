@@ -3,12 +3,8 @@
 The arguments are nanoBragg.c's (``-cell``, ``-hkl``, ``-lambda`` ...), parsed
 as the C parses them, and the same files are written with the same log on
 stdout. Options of our own start with a double dash and are taken out before
-the C-compatible parse::
-
-    --threads N        CPU threads (default: NUMBA_NUM_THREADS, OMP_NUM_THREADS or all cores)
-    --device D         cpu, cuda or auto (default cpu)
-    --debug            show a Python traceback on errors
-    --help             this text
+the C-compatible parse; ``OWN_OPTION_DOCS`` describes them for ``--help`` and
+docs/cli.md.
 
 Errors print one line on stderr and exit with a status per kind of error:
 2 bad arguments, 3 unreadable or malformed input, 4 impossible geometry,
@@ -26,7 +22,28 @@ OWN_OPTIONS = {
     "--fast": 0,                                   # float32/fastmath kernel (accuracy in docs/performance.md)
     "--demo": "?",                                 # a ready-made example, into a folder
     "--png": 1, "--tiff": 1, "--cbf": 1,           # extra image formats
+    "--png-scale": 1,
     "--trace-pixel": 2, "--trace-file": 1,         # every intermediate value of one pixel
+}
+
+#: our options for --help and docs/cli.md: name -> (values, default, description)
+OWN_OPTION_DOCS = {
+    "--demo": ("[DIR]", "nanobragg_demo",
+               "simulate a ready-made example (a lysozyme-like crystal, 1024x1024 detector, mosaicity, noise) "
+               "into DIR: the C's files, demo.png and demo.tif; other options are passed on"),
+    "--png": ("FILE", "", "also write a PNG preview of the float image (needs matplotlib: "
+                          "pip install \"nanobragg-nb[png]\")"),
+    "--png-scale": ("S", "log", "PNG scaling: log, percentile (linear up to the 99.9th) or percentile=P"),
+    "--tiff": ("FILE", "", "also write the float image as 32-bit float TIFF, geometry in its metadata"),
+    "--cbf": ("FILE", "", "also write the noise image (the int image with -nonoise) as mini-CBF (needs fabio)"),
+    "--threads": ("N", "all cores", "CPU threads (else NUMBA_NUM_THREADS, OMP_NUM_THREADS); "
+                                    "results do not depend on it"),
+    "--device": ("D", "cpu", "cpu, cuda or auto"),
+    "--fast": ("", "off", "float32/fastmath kernel instead of the C's bits (accuracy in docs/performance.md)"),
+    "--trace-pixel": ("F S", "", "print every intermediate value of pixel (fast F, slow S)"),
+    "--trace-file": ("FILE", "stdout", "where --trace-pixel writes"),
+    "--debug": ("", "off", "show a Python traceback on errors"),
+    "--help": ("", "", "this text"),
 }
 
 #: subcommands: name -> module with main(argv) -> exit status
@@ -66,6 +83,21 @@ def split_own_options(argv):
     return own, rest
 
 
+def help_text():
+    """The text of ``--help``: usage, our options, the exit statuses."""
+    import textwrap
+    rows = []
+    for name, (vals, default, doc) in OWN_OPTION_DOCS.items():
+        text = doc + (f" (default: {default})" if default else "")
+        rows.append(textwrap.fill(text, 100, initial_indent=f"  {name + (' ' + vals if vals else ''):<20s}",
+                                  subsequent_indent=" " * 22))
+    statuses = __doc__[__doc__.index("Errors"):].strip()
+    return ("usage: nanobragg-nb [nanoBragg.c arguments ...] [our options ...]\n"
+            "       nanobragg-nb --demo [DIR]\n\n"
+            "nanoBragg.c's arguments (-cell, -hkl, -lambda ...) work as in the C; docs/cli.md lists them.\n"
+            "Our options:\n" + "\n".join(rows) + "\n\n" + statuses)
+
+
 def _threads(own):
     if "--threads" not in own:
         return None
@@ -82,7 +114,7 @@ def run(argv):
         return importlib.import_module(SUBCOMMANDS[argv[0]]).main(argv[1:])
     own, rest = split_own_options(argv)
     if own.get("--help"):
-        print(__doc__)
+        print(help_text())
         return 0
     if "--demo" in own:
         from .demo import run_demo
@@ -91,6 +123,7 @@ def run(argv):
     from .cparse import parse_args, print_warnings
     from .log import Log
     from .outputs import FileWriter
+    from .preflight import check_run
     threads = _threads(own)
     if threads:
         import numba
@@ -99,6 +132,7 @@ def run(argv):
     log = Log(stream=sys.stdout)
     parsed = parse_args(rest)
     print_warnings(parsed.warnings)
+    check_run(parsed.config, own)
     log.write(parsed.log)
     result = simulate(parsed.config, threads=threads, device=device, progress=True, log=log,
                       writer=FileWriter(parsed.config.output), mode="fast" if own.get("--fast") else "faithful")
@@ -113,44 +147,80 @@ def run(argv):
 
 
 def main(argv=None):
-    """Entry point of ``nanobragg-nb``."""
+    """Entry point of ``nanobragg-nb``: run, and turn every error into one line and an exit status."""
     argv = sys.argv[1:] if argv is None else list(argv)
     debug = "--debug" in argv
     try:
         status = run(argv)
     except errors.UsageExit as err:
-        sys.stdout.flush()
-        print(f"nanobragg-nb: {err}", file=sys.stderr)
+        _flush_stdout()
+        _say(f"nanobragg-nb: {err}")
         status = err.exit_status
     except NanoBraggError as err:
-        sys.stdout.flush()
+        _flush_stdout()
         if debug:
             raise
-        print(f"nanobragg-nb: error: {err}", file=sys.stderr)
+        _say(f"nanobragg-nb: error: {err}")
         status = err.exit_status
     except KeyboardInterrupt:
-        sys.stdout.flush()
-        print("nanobragg-nb: interrupted; no partial output was left under a final name", file=sys.stderr)
+        _flush_stdout()
+        # a progress bar may hold the terminal's current line
+        newline = "\n" if getattr(sys.stderr, "isatty", lambda: False)() else ""
+        _say(f"{newline}nanobragg-nb: interrupted; no partial output was left under a final name")
         status = errors.INTERRUPTED_EXIT_STATUS
     except MemoryError:
         if debug:
             raise
-        print("nanobragg-nb: error: out of memory (try a smaller detector or -roi)", file=sys.stderr)
+        _say("nanobragg-nb: error: out of memory (try a smaller detector or -roi)")
         status = errors.ResourceError.exit_status
+    except BrokenPipeError:
+        # whoever read our stdout went away (``| head``): stop quietly, without Python's noise at exit
+        _detach_stdout()
+        _say("nanobragg-nb: error: standard output was closed (broken pipe)")
+        status = OutputError.exit_status
     except OSError as err:
         if debug:
             raise
         status = OutputError.exit_status
-        print(f"nanobragg-nb: error: {err.strerror or err}"
-              + (f": {err.filename}" if getattr(err, "filename", None) else ""), file=sys.stderr)
+        _say(f"nanobragg-nb: error: {err.strerror or err}"
+             + (f": {err.filename}" if getattr(err, "filename", None) else ""))
     except Exception as err:  # a bug of ours: say so in one line, traceback with --debug
         if debug:
             raise
-        print(f"nanobragg-nb: internal error: {type(err).__name__}: {err} (run with --debug for details)",
-              file=sys.stderr)
+        _say(f"nanobragg-nb: internal error: {type(err).__name__}: {err} (run with --debug for details)")
         status = 1
-    sys.stdout.flush()
+    if not _flush_stdout():
+        status = status or OutputError.exit_status
     return status
+
+
+def _say(line):
+    """One line on stderr; a closed stderr is not worth a traceback."""
+    try:
+        print(line, file=sys.stderr)
+    except (OSError, ValueError):
+        pass
+
+
+def _flush_stdout():
+    """Flush stdout; False (and stdout detached) when its reader has gone."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _detach_stdout()
+        return False
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def _detach_stdout():
+    import os
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 if __name__ == "__main__":

@@ -33,7 +33,11 @@ def output_error(path, exc):
     reason = _REASONS.get(exc.errno) or exc.strerror or str(exc)
     if exc.errno == errno.ENOENT:
         folder = os.path.dirname(os.path.abspath(path))
-        reason = f"the folder {folder} does not exist"
+        if os.path.isdir(folder):
+            # /proc and the like: the folder is there, but files cannot be made in it
+            reason = f"files cannot be created in {folder}"
+        else:
+            reason = f"the folder {folder} does not exist"
     return OutputError(f"cannot write {path}: {reason}")
 
 
