@@ -98,3 +98,45 @@ def test_startup_benchmark_times_a_whole_process(tmp_path):
     seconds = bench_startup.command_seconds(str(tmp_path), pixels=8)
     assert seconds > 0
     assert (tmp_path / "floatimage.bin").stat().st_size == 8 * 8 * 4
+
+
+def _stand_in_c(tmp_path):
+    """An executable that runs nanobragg-nb, standing in for a nanoBragg build."""
+    script = tmp_path / "fake_nanoBragg"
+    script.write_text(f"#!/bin/sh\nexec {sys.executable} -m nanobragg_nb \"$@\"\n")
+    script.chmod(0o755)
+    return str(script)
+
+
+def test_side_by_side_times_both_and_compares_their_files(tmp_path):
+    import compare_c
+    args = workloads.arguments("bragg_spots", 24, str(tmp_path))
+    result = compare_c.side_by_side(_stand_in_c(tmp_path), f"{sys.executable} -m nanobragg_nb", args, threads=1,
+                                    repeats=2, log=lambda *a: None)
+    assert len(result["c"]["seconds"]) == len(result["nb"]["seconds"]) == 2
+    assert result["nb"]["median_peak_rss_mb"] > 10          # the child's own peak, not this process's
+    assert result["outputs_vs_c"]["identical"]
+    assert set(result["outputs_vs_c"]["files"]) == {"floatimage.bin", "intimage.img", "image.pgm", "noiseimage.img"}
+    assert result["ratio"] == result["c"]["median_seconds"] / result["nb"]["median_seconds"]
+
+
+def test_compare_outputs_reports_how_close_differing_float_images_are(tmp_path):
+    import numpy as np
+
+    import compare_c
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    image = np.linspace(1.0, 2.0, 100, dtype=np.float32)
+    image.tofile(a / "floatimage.bin")
+    changed = image.copy()
+    changed[7] *= np.float32(1.001)
+    changed.tofile(b / "floatimage.bin")
+    (a / "intimage.img").write_bytes(b"same")
+    (b / "intimage.img").write_bytes(b"same")
+    report = compare_c.compare_outputs(str(a), str(b))
+    assert report["files"] == {"floatimage.bin": False, "intimage.img": True}
+    assert not report["identical"]
+    assert report["float"]["identical_pixels"] == 0.99
+    assert abs(report["float"]["worst_relative_error"] - 0.001) < 1e-6
+    assert report["float"]["correlation"] > 0.9999
