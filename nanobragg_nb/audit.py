@@ -227,15 +227,18 @@ def audit_group(ref, name, root):
         result.absent = f"{spec['requires']} is absent, so there is no {name} kernel to audit yet"
         return result
     result.files = markers.expand(root, spec["files"])
-    for scope in spec.get("tile", {}).get("scopes", []):
-        path = scope.partition("::")[0]
-        if path not in result.files and (Path(root) / path).is_file():
-            result.files.append(path)
+    # a scope in a file outside the group (cpu.statistics for cuda) brings only its own markers
+    borrowed = [s for s in spec.get("tile", {}).get("scopes", [])
+                if s.partition("::")[0] not in result.files and (Path(root) / s.partition("::")[0]).is_file()]
     found = []
-    for rel in result.files:
+    for rel in result.files + sorted({s.partition("::")[0] for s in borrowed}):
         fm = markers.parse_file(root, rel, ref.lines)
-        result.problems += fm.problems
-        found += fm.markers
+        if rel in result.files:
+            result.problems += fm.problems
+            found += fm.markers
+        else:
+            result.files.append(rel)
+            found += [mk for mk in fm.markers if any(_in_scope(mk, s) for s in borrowed)]
     spans = [tuple(b[:2]) for b in spec.get("blocks", [])]
     if "tile" in spec:
         spans.append(tuple(spec["tile"]["range"]))

@@ -198,10 +198,11 @@ def html(report):
     """The whole report as one self-contained HTML page (no external files)."""
     esc = _html.escape
     root = report.root
+    verdict = "coverage complete" if report.ok else "coverage INCOMPLETE"
     parts = ["<!DOCTYPE html><html><head><meta charset='utf-8'>",
              "<title>nanobragg-nb audit against nanoBragg.c</title>", f"<style>{_CSS}</style></head><body>",
              "<h1>nanobragg-nb audit against nanoBragg.c</h1>",
-             f"<p class='{'ok' if report.ok else 'bad'}'>{'coverage complete' if report.ok else 'coverage INCOMPLETE'}</p>",
+             f"<p class='{'ok' if report.ok else 'bad'}'>{verdict}</p>",
              "<pre class='sum'>" + esc("\n".join(summary_lines(report))) + "</pre>"]
     if report.src is None:
         parts.append("<p>No C source was given: blocks are not shown.</p>")
