@@ -41,7 +41,7 @@ OWN_OPTION_DOCS = {
     "--device": ("D", "cpu", "cpu, cuda or auto"),
     "--fast": ("", "off", "float32/fastmath kernel instead of the C's bits (accuracy in docs/performance.md)"),
     "--trace-pixel": ("F S", "", "print every intermediate value of pixel (fast F, slow S)"),
-    "--trace-file": ("FILE", "stdout", "where --trace-pixel writes"),
+    "--trace-file": ("FILE", "stderr", "where --trace-pixel writes"),
     "--debug": ("", "off", "show a Python traceback on errors"),
     "--help": ("", "", "this text"),
 }
