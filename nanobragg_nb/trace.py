@@ -226,6 +226,9 @@ def trace_pixel(result, own):
     if tr is None:
         text = (f"# nanobragg-nb --trace-pixel {fpixel} {spixel}: the C does not render this pixel "
                 "(outside the -roi or masked); its value stays 0\n")
+    elif own.get("--fast"):
+        text = ("# the image was rendered by the fast kernel (--fast); this trace follows the faithful kernel, "
+                "whose values are the C's\n" + format_trace(tr, s))
     else:
         text = format_trace(tr, s, result.floatimage[spixel, fpixel])
     if own.get("--trace-file"):
