@@ -90,7 +90,8 @@ def render(s, t, threads=None, progress=True, printout=None, on_printout=None, m
         then runs serially and ``on_printout(snapshot_rows, event_info)`` is
         called after each row.
     mode : {"faithful", "fast"}
-        The kernel: the C's bits, or the fast approximation.
+        The kernel: the C's bits, or the fast approximation (-printout runs
+        are always faithful).
 
     Returns
     -------
@@ -106,7 +107,7 @@ def render(s, t, threads=None, progress=True, printout=None, on_printout=None, m
     events = np.zeros((block, cpu.N_EVENT))
     args = (t.P, t.Q, t.mask, t.src, t.cells, t.phi_state, t.Fhkl, t.pv_table)
     state = np.array([0, 0, 1 if t.interpolate else 0], dtype=np.int64)
-    rec = np.zeros(N_REC)
+    rec = printout_initial_values(s)
     omega_sum = 0.0
     event = None
     bar = Progress(spixels, progress)
@@ -135,11 +136,15 @@ def render(s, t, threads=None, progress=True, printout=None, on_printout=None, m
         bar.close()
         return LoopResult(floatimage, omega_sum, event)
 
+    kernel = cpu
+    if mode == "fast":
+        from .kernels import cpu_fast as kernel
+        args = args + kernel.extra_args(t)
     # 1. in order, until the serial-order state has settled
     no_print = np.zeros((1, cpu.N_SNAP))
     while row < spixels and not (state[0] == t.stale_saturated and state[1] >= t.pcalls_saturated):
-        cpu.render_rows_serial(row, row + 1, *args, state, floatimage, omega_terms, events, rec,
-                               no_print, -2, -2)
+        kernel.render_rows_serial(row, row + 1, *args, state, floatimage, omega_terms, events, rec,
+                                  no_print, -2, -2)
         note_events(row, 1)
         omega_sum = cpu.omega_chain(omega_sum, row, row + 1, t.Q, t.mask, omega_terms, t.omega_repeat)
         row += 1
@@ -148,7 +153,7 @@ def render(s, t, threads=None, progress=True, printout=None, on_printout=None, m
     while row < spixels:
         row1 = min(row + block, spixels)
         interp = state[2] != 0
-        cpu.render_rows(row, row1, *args, stale, pcalls, interp, floatimage, omega_terms, events)
+        kernel.render_rows(row, row1, *args, stale, pcalls, interp, floatimage, omega_terms, events)
         if interp:
             first = note_events(row, row1 - row)
             if first is not None:
@@ -157,12 +162,31 @@ def render(s, t, threads=None, progress=True, printout=None, on_printout=None, m
                 if row + first + 1 < row1:
                     redo = row + first + 1
                     sub_terms = omega_terms[(first + 1) * fpixels * nterm:]
-                    cpu.render_rows(redo, row1, *args, stale, pcalls, False, floatimage, sub_terms, events)
+                    kernel.render_rows(redo, row1, *args, stale, pcalls, False, floatimage, sub_terms, events)
         omega_sum = cpu.omega_chain(omega_sum, row, row1, t.Q, t.mask, omega_terms, t.omega_repeat)
         row = row1
         bar.update(row)
     bar.close()
     return LoopResult(floatimage, omega_sum, event)
+
+
+def printout_initial_values(s):
+    """The printout variables as the C holds them when its loop starts.
+
+    -printout shows the last values assigned; a pixel that assigns none (every
+    source beyond -dmin, or every F_latt zero) shows these: the cell vectors in
+    metres and the last record the structure-factor reader read.
+    """
+    from .kernels.pixel import R_A, R_B, R_C, R_F_CELL, R_H, R_H0
+    rec = np.zeros(N_REC)
+    last = getattr(s.hkl, "last_record", None)
+    if last is not None:
+        rec[R_H:R_H + 3] = last[0:3]
+        rec[R_H0:R_H0 + 3] = last[3:6]
+        rec[R_F_CELL] = last[6]
+    for index, v in ((R_A, s.a), (R_B, s.b), (R_C, s.c)):
+        rec[index:index + 3] = v[1:4]
+    return rec
 
 
 def rendered_count_before(s, t, fpixel, spixel):

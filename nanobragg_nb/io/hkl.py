@@ -44,6 +44,9 @@ class HKLTable:
     l_range: int
     hkls: int
     log: str
+    #: the C's h, k, l, h0, k0, l0 and F_cell after reading (the last record read),
+    #: which -printout shows for a pixel that never assigns them
+    last_record: tuple = (0.0, 0.0, 0.0, 0, 0, 0, 0.0)
 
 
 def read_bytes(path, what, c_log=""):
@@ -189,8 +192,13 @@ def read_hkl(path, default_F):
         _warn_stop(path, data, last, f"the second pass (integer h k l), after {h0.size} of {hkls} records,",
                    "a valid field (h, k and l must be integers here)")
 
+    last = (float(h[-1]), float(k[-1]), float(l[-1])) if hkls else (0.0, 0.0, 0.0)
+    if h0.size:
+        last += (int(h0[-1]), int(k0[-1]), int(l0[-1]), float(F_cell[-1]))
+    else:
+        last += (0, 0, 0, float(_F[-1]) if hkls else 0.0)
     return HKLTable(Fhkl, h_min, h_max, k_min, k_max, l_min, l_max,
-                    h_range, k_range, l_range, hkls, "".join(log))
+                    h_range, k_range, l_range, hkls, "".join(log), last)
 
 
 def _store(path, Fhkl, hkl, minima, F_cell):
