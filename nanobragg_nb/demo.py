@@ -34,7 +34,7 @@ DEMO_ARGS = (
     "-N", "20", "-mosaic", "0.5", "-mosaic_domains", "10",
     "-osc", "1", "-phisteps", "4", "-oversample", "1",
     "-lambda", "1.0", "-distance", "200", "-detpixels", "1024", "-pixel", "0.1",
-    "-fluence", "1e24", "-water", "250",
+    "-fluence", "4e24", "-water", "100",
     "-seed", "1",
 )
 
@@ -53,12 +53,12 @@ def _inside(folder):
 
 
 def _make_folder(folder):
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        raise OutputError(f"cannot use {folder} as the demo folder: it is a file, not a folder")
     try:
         os.makedirs(folder, exist_ok=True)
     except OSError as exc:
-        raise OutputError(f"cannot create the demo folder {folder}: {exc.strerror or exc}") from None
-    if not os.path.isdir(folder):
-        raise OutputError(f"cannot use {folder} as the demo folder: it is not a folder")
+        raise output_error(os.path.join(folder, ""), exc) from None
 
 
 def write_demo_hkl(path):
