@@ -52,19 +52,20 @@ def test_asv_run_quick(asv_env):
 @pytest.mark.parametrize("workload", sorted(workloads.WORKLOADS))
 def test_simulate_benchmark_body_runs_every_workload(workload):
     bench = bench_simulate.Simulate()
-    bench.setup(workload, 24)
+    cached = bench.setup_cache()
+    bench.setup(cached, workload, 24)
     try:
-        bench.time_simulate(workload, 24)
-        bench.peakmem_simulate(workload, 24)
+        bench.time_simulate(cached, workload, 24)
+        bench.peakmem_simulate(cached, workload, 24)
     finally:
-        bench.teardown(workload, 24)
+        bench.teardown(cached, workload, 24)
     assert not os.path.exists(bench.folder)
 
 
 def test_skipped_combinations_are_refused_in_setup():
     for workload, pixels in bench_simulate.SKIPPED:
         with pytest.raises(NotImplementedError):
-            bench_simulate.Simulate().setup(workload, pixels)
+            bench_simulate.Simulate().setup(None, workload, pixels)
 
 
 def test_workload_arguments_are_the_c_arguments(tmp_path):
