@@ -549,6 +549,10 @@ def parse_args(argv, read_frame=None):
     # C L506-1117: every flag tested against every token
     used = set()
     fired = set()
+    for i in range(1, argc - 1):            # the pre-scan's tokens are not unknown
+        if args[i].startswith("-") and ("-img" in args[i] or "-mask" in args[i]):
+            fired.add(i)
+            used.add(i + 1)
     for i in range(1, argc):
         tok = args[i]
         if not tok.startswith("-"):

@@ -162,3 +162,4 @@ def test_mask_header_is_read_before_the_flags(tmp_path):
     assert d.mask.shape == (12,)
     c = cfg("-img", str(tmp_path / "m.img"))
     assert c.detector.Ybeam_m == 0.2 / 1000.0 and c.detector.mask is None
+    assert parse_args(["-img", str(tmp_path / "m.img"), "-mask", str(tmp_path / "m.img")]).warnings == []
