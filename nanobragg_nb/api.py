@@ -149,10 +149,6 @@ def _run_loop(s, t, device, threads, progress, printout, log, mode):
         raise ArgumentError(f"unknown device '{device}' (cpu, cuda or auto)")
     if mode not in ("faithful", "fast"):
         raise ArgumentError(f"unknown mode '{mode}' (faithful or fast)")
-    if device in ("cuda", "auto"):
-        from . import cuda_engine
-        if cuda_engine.select(device):          # raises DeviceError for an unusable "cuda"
-            return cuda_engine.render(s, t, mode=mode, printout=printout, on_printout=None)
     on_printout = None
     if printout is not None:
         def on_printout(snaps, event):
@@ -164,6 +160,10 @@ def _run_loop(s, t, device, threads, progress, printout, log, mode):
                 _printout(s, snap, log)
             if event is not None:
                 _interpolation_warning(s, t, event, log, glue=False)
+    if device in ("cuda", "auto"):
+        from . import cuda_engine
+        if cuda_engine.select(device):          # raises DeviceError for an unusable "cuda"
+            return cuda_engine.render(s, t, mode=mode, printout=printout, on_printout=on_printout, threads=threads)
     import numba
     threads = engine.thread_count(threads)
     previous = numba.get_num_threads()

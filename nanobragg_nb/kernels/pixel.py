@@ -62,7 +62,7 @@ def trace(name, value):
 def c_ceil_int(x):
     """``(int) ceil(x)`` as compiled C does it on x86-64 (INT_MIN when out of range or NaN)."""
     if x > -2147483649.0 and x <= 2147483647.0:
-        return math.ceil(x)
+        return int(math.ceil(x))            # an int on the GPU too, where math.ceil gives a float
     return INT_MIN
 
 
@@ -70,7 +70,7 @@ def c_ceil_int(x):
 def c_floor_int(x):
     """``(int) floor(x)`` as compiled C does it on x86-64 (INT_MIN when out of range or NaN)."""
     if x >= -2147483648.0 and x < 2147483648.0:
-        return math.floor(x)
+        return int(math.floor(x))           # an int on the GPU too
     return INT_MIN
 
 

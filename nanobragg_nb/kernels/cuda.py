@@ -1,0 +1,239 @@
+"""The pixel loop on NVIDIA GPUs (numba.cuda): one thread per pixel.
+
+Each thread walks the pixels of a block of rows with a grid-stride loop and
+runs the C's loop nest for its pixel: the same
+:func:`~nanobragg_nb.kernels.pixel.render_pixel` as the CPU kernel (or
+:func:`~nanobragg_nb.kernels.pixel_fast.render_pixel_fast` in fast mode),
+compiled as a device function, so the physics exists once. The serial-order
+state comes in from :mod:`nanobragg_nb.cuda_engine`; a pixel that switches
+interpolation off records its index with an atomic minimum, so that the
+first such pixel in the C's order is known after the launch.
+
+The faithful kernel is compiled without contracting multiplies and adds into
+FMA instructions (NVVM's default), because the C is compiled without them.
+The fast kernel is compiled with fastmath.
+
+This module needs numba-cuda (the ``gpu`` extra); nothing imports it unless
+a GPU run or check asks for it.
+"""
+import re
+import shutil
+import subprocess
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+import numba
+import numpy as np
+from numba import cuda
+from numba.extending import register_jitable
+
+from ..physics_fast import floor32
+from .pixel import Q_FPIXELS, Q_OMEGA_TERMS, render_pixel, rendered
+from .pixel_fast import N_FP, N_FQ, flat_loop_applies, render_pixel_flat
+
+SIMULATOR = bool(numba.config.ENABLE_CUDASIM)
+
+#: threads per block on a GPU; the simulator runs each thread as a Python thread
+THREADS_PER_BLOCK = 4 if SIMULATOR else 128
+#: event details: h, k, l, h0, k0, l0
+N_DETAIL = 6
+
+if not SIMULATOR:
+    from numba.cuda import libdevice
+    from numba.cuda.extending import overload as _cuda_overload
+
+    @_cuda_overload(floor32, target="cuda")
+    def _floor32_cuda(x):
+        return lambda x: libdevice.floorf(x)
+
+
+@register_jitable
+def _render_faithful(fpixel, spixel, P, Q, src, cells, phi_state, Fhkl, pv_table,
+                     fcells, fweights, stale_after, Ff, FP, FQ,
+                     stale, pcalls, interp, omega_terms, omega_base, rec):
+    """``render_pixel`` with the fast kernel's signature (the fast inputs are not read)."""
+    return render_pixel(fpixel, spixel, P, Q, src, cells, phi_state, Fhkl, pv_table,
+                        stale, pcalls, interp, omega_terms, omega_base, rec, False)
+
+
+def _kernel_source(render, interpolation):
+    """The kernel's Python source around one of the pixel functions.
+
+    Without ``interpolation`` the kernel passes a constant False for it, so
+    the tricubic branch and its registers leave the compiled code.
+    """
+
+    # C L2531-2662: the parallel pixel loop, one thread per pixel of rows row0.., ROI and mask skip
+    def render_block(pix0, npix, P, Q, mask, src, cells, phi_state, Fhkl, pv_table,
+                     fcells, fweights, stale_after, Ff, FP, FQ, stale, pcalls, interp,
+                     floatimage, omega_terms, first_event, detail_pixel, detail, rec):
+        fpixels = Q[Q_FPIXELS]
+        nterm = Q[Q_OMEGA_TERMS]
+        interp_now = interp if interpolation else False
+        for n in range(cuda.grid(1), npix, cuda.gridsize(1)):
+            index = pix0 + n
+            spixel = index // fpixels
+            fpixel = index - spixel * fpixels
+            if not rendered(fpixel, spixel, Q, mask):
+                continue
+            (test, _stale, _pcalls, _interp, event, h, k, l, h0, k0, l0) = render(
+                fpixel, spixel, P, Q, src, cells, phi_state, Fhkl, pv_table,
+                fcells, fweights, stale_after, Ff, FP, FQ, stale, pcalls, interp_now,
+                omega_terms, n * nterm, rec)
+            # C L3039-3040: the float image is float32; the sum is rounded once
+            floatimage[index] = 0.0 + test
+            if event:
+                cuda.atomic.min(first_event, 0, index)
+                if index == detail_pixel:
+                    detail[0] = h
+                    detail[1] = k
+                    detail[2] = l
+                    detail[3] = h0
+                    detail[4] = k0
+                    detail[5] = l0
+
+    return render_block
+
+
+#: the kernels: (mode, interpolation) -> Python source; the fast one never interpolates
+#: (pixels with interpolation on go through the faithful kernel, as on the CPU)
+VARIANTS = {("faithful", True): _kernel_source(_render_faithful, True),
+            ("faithful", False): _kernel_source(_render_faithful, False),
+            ("fast", False): _kernel_source(render_pixel_flat, False)}
+_KERNELS = {}
+
+
+def variant(mode, interp, FQ):
+    """The kernel that renders pixels of ``mode`` with interpolation ``interp``."""
+    if mode == "fast" and flat_loop_applies(FQ, interp):
+        return ("fast", False)
+    return ("faithful", bool(interp))
+
+
+@contextmanager
+def _contraction(mode):
+    """Compile the faithful kernel without FMA contraction (NVVM contracts by default)."""
+    if mode == "fast" or SIMULATOR:
+        yield
+        return
+    from numba.cuda.cudadrv import nvvm
+    original = nvvm.compile_ir
+
+    def compile_ir(ir, **options):
+        if not options.get("fastmath"):
+            options["fma"] = False
+        return original(ir, **options)
+
+    nvvm.compile_ir = compile_ir
+    try:
+        yield
+    finally:
+        nvvm.compile_ir = original
+
+
+def launch(key, blocks, args):
+    """Launch the kernel ``key`` (see :data:`VARIANTS`) on ``blocks`` blocks, compiling it on first use."""
+    mode = key[0]
+    if key not in _KERNELS:
+        _KERNELS[key] = cuda.jit(fastmath=(mode == "fast"))(VARIANTS[key])
+    with _contraction(mode):
+        _KERNELS[key][blocks, THREADS_PER_BLOCK](*args)
+
+
+def blocks_for(npix):
+    """Blocks for a grid-stride launch over ``npix`` pixels."""
+    if SIMULATOR:
+        return 1
+    return max(1, min(-(-npix // THREADS_PER_BLOCK), 65535))
+
+
+@contextmanager
+def _without_device(cc):
+    """Let device functions compile for ``cc`` where no GPU (and no driver) is present."""
+    from types import SimpleNamespace
+
+    from numba.cuda import dispatcher
+    original = dispatcher.get_current_device
+    dispatcher.get_current_device = lambda: SimpleNamespace(compute_capability=cc)
+    try:
+        yield
+    finally:
+        dispatcher.get_current_device = original
+
+
+def compile_ptx(key, argtypes, cc=(9, 0)):
+    """Compile the kernel ``key`` to PTX for compute capability ``cc``; no GPU needed.
+
+    Parameters
+    ----------
+    key : tuple
+        (mode, interpolation), a key of :data:`VARIANTS`.
+    argtypes : tuple
+        Numba types of the kernel's arguments (see
+        :func:`nanobragg_nb.cuda_engine.kernel_argument_types`).
+    cc : tuple of int
+
+    Returns
+    -------
+    str
+        The PTX text.
+    """
+    if SIMULATOR:
+        raise RuntimeError("PTX cannot be compiled under the CUDA simulator (NUMBA_ENABLE_CUDASIM=1)")
+    mode = key[0]
+    with _without_device(cc), _contraction(mode):
+        ptx, _ = cuda.compile_ptx(VARIANTS[key], argtypes, cc=cc, fastmath=(mode == "fast"))
+    return ptx
+
+
+def ptxas_resources(ptx, cc=(9, 0), ptxas=None):
+    """Registers per thread and spills of a PTX kernel, as ``ptxas -v`` reports them.
+
+    Returns
+    -------
+    dict or None
+        ``registers``, ``spill_stores``, ``spill_loads`` (bytes), ``stack``
+        (bytes), ``report`` (ptxas's text); None when ptxas is not found.
+    """
+    ptxas = ptxas or shutil.which("ptxas")
+    if ptxas is None:
+        return None
+    arch = f"sm_{cc[0]}{cc[1]}"
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "kernel.ptx"
+        command = [ptxas, "-v", f"-arch={arch}", "-o", str(Path(tmp) / "kernel.cubin"), str(src)]
+        src.write_text(ptx)
+        proc = subprocess.run(command, capture_output=True, text=True)
+        older = re.search(r"Unsupported \.version (\S+); current version is '(\S+)'", proc.stderr)
+        if proc.returncode != 0 and older:
+            # NVVM from a newer toolkit than this ptxas: the kernel uses nothing newer, so
+            # the ISA version in the header may be lowered to what ptxas knows
+            src.write_text(re.sub(r"^\.version \S+", f".version {older.group(2)}", ptx, count=1, flags=re.M))
+            proc = subprocess.run(command, capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise RuntimeError(f"ptxas failed: {proc.stderr.strip()}")
+    report = proc.stderr + proc.stdout
+
+    def number(pattern):
+        found = re.search(pattern, report)
+        return int(found.group(1)) if found else 0
+
+    return {"registers": number(r"Used (\d+) registers"),
+            "spill_stores": number(r"(\d+) bytes spill stores"),
+            "spill_loads": number(r"(\d+) bytes spill loads"),
+            "stack": number(r"(\d+) bytes stack frame"),
+            "report": report.strip()}
+
+
+def device_name():
+    """The current GPU's name and compute capability, as text."""
+    device = cuda.get_current_device()
+    name = device.name.decode() if isinstance(device.name, bytes) else str(device.name)
+    return f"{name} (compute capability {device.compute_capability[0]}.{device.compute_capability[1]})"
+
+
+def empty_fast_inputs():
+    """Stand-ins for the fast inputs that the faithful kernel does not read."""
+    return (np.zeros((1, 9, 1), np.float32), np.zeros(1, np.float32), np.zeros(1, np.int64),
+            np.zeros(1, np.float32), np.zeros(N_FP, np.float32), np.zeros(N_FQ, np.int64))
