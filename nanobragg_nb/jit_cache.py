@@ -6,9 +6,9 @@ file that defines it; the kernel in ``kernels/cpu.py`` carries compiled
 copies of the physics in ``physics.py`` and ``kernels/pixel.py``, so after an
 edit or upgrade of those files numba alone would load stale machine code.
 :func:`install` adds to the freshness stamp of every cached function of the
-package a digest of the package sources that compiled code can depend on
-(:func:`compiled_sources`): a change to any of them recompiles once, and
-nothing stale is ever loaded.
+package a digest of the sources its module imports, transitively
+(:func:`dependencies`): a change to any of them recompiles once, and nothing
+stale is ever loaded.
 
 The cache folder is numba's usual choice (``NUMBA_CACHE_DIR`` when set, else
 ``__pycache__`` beside the sources when writable, else the user's cache
@@ -22,8 +22,6 @@ import re
 PACKAGE_DIR = os.path.dirname(os.path.realpath(__file__))
 PACKAGE = os.path.basename(PACKAGE_DIR)
 
-# a module that compiles something: its code, and what it imports, reaches the machine code
-_JIT_MARK = re.compile(r"@(?:numba\.)?(?:njit|jit|vectorize|guvectorize|stencil|cfunc)\b|register_jitable|cuda\.jit")
 _FROM_IMPORT = re.compile(r"^[ \t]*from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#]*)", re.M)
 _IMPORT = re.compile(r"^[ \t]*import[ \t]+([^\n#]*)", re.M)
 
@@ -70,42 +68,45 @@ def _imported_files(path, source):
     return {target for target in found if target is not None}
 
 
-def compiled_sources():
-    """The package sources that compiled code can depend on.
+@functools.lru_cache(maxsize=None)
+def _read(path):
+    with open(path, "rb") as handle:
+        return handle.read()
 
-    Those are the modules that define compiled functions (``@njit``,
-    ``register_jitable``, ``cuda.jit`` ...) and every package module they
-    import, transitively: an edit of the command line or of the docs does
-    not recompile the kernels; an edit of the physics, or of a constant the
-    kernels read, does.
+
+def dependencies(py_file):
+    """The package sources that the compiled functions of ``py_file`` can depend on.
+
+    ``py_file`` itself and every package module it imports, transitively:
+    what a compiled function can call or read a constant from. An edit of
+    the command line does not recompile the kernels; an edit of the physics,
+    or of a constant the kernels read, recompiles the kernels that import it.
+
+    Parameters
+    ----------
+    py_file : str
+        A source file of the package.
 
     Returns
     -------
     dict
-        Absolute path -> file contents (bytes).
+        Absolute path -> file contents (bytes), sorted by path.
     """
-    sources = {}
-    for folder, dirs, files in os.walk(PACKAGE_DIR):
-        dirs[:] = [d for d in dirs if d != "__pycache__"]
-        for name in files:
-            if name.endswith(".py"):
-                path = os.path.join(folder, name)
-                with open(path, "rb") as handle:
-                    sources[path] = handle.read()
-    pending = [path for path, text in sources.items() if _JIT_MARK.search(text.decode("utf-8", "replace"))]
-    reached = set(pending)
+    start = os.path.realpath(py_file)
+    reached = {start}
+    pending = [start]
     while pending:
         path = pending.pop()
-        for target in _imported_files(path, sources[path]):
-            if target in sources and target not in reached:
+        for target in _imported_files(path, _read(path)):
+            if target not in reached:
                 reached.add(target)
                 pending.append(target)
-    return {path: sources[path] for path in sorted(reached)}
+    return {path: _read(path) for path in sorted(reached)}
 
 
 @functools.lru_cache(maxsize=None)
-def source_digest():
-    """SHA-256 of the names and contents of :func:`compiled_sources`, computed once per process.
+def source_digest(py_file):
+    """SHA-256 of the names and contents of :func:`dependencies` of ``py_file``, once per process.
 
     Returns
     -------
@@ -113,7 +114,7 @@ def source_digest():
         Hex digest.
     """
     digest = hashlib.sha256()
-    for path, text in compiled_sources().items():
+    for path, text in dependencies(py_file).items():
         digest.update(os.path.relpath(path, PACKAGE_DIR).encode() + b"\0" + text + b"\0")
     return digest.hexdigest()
 
@@ -128,10 +129,11 @@ def _inside_package(py_file):
 
 def _locator_class(caching, base_classes):
     class PackageSourcesLocator(caching._CacheLocator):
-        """Numba's own locator for the file, with the package digest added to its stamp."""
+        """Numba's own locator for the file, with the digest of the file's dependencies added to its stamp."""
 
-        def __init__(self, base):
+        def __init__(self, base, py_file):
             self._base = base
+            self._py_file = py_file
 
         def ensure_cache_path(self):
             self._base.ensure_cache_path()
@@ -143,7 +145,7 @@ def _locator_class(caching, base_classes):
             return self._base.get_disambiguator()
 
         def get_source_stamp(self):
-            return (self._base.get_source_stamp(), source_digest())
+            return (self._base.get_source_stamp(), source_digest(self._py_file))
 
         @classmethod
         def from_function(cls, py_func, py_file):
@@ -152,7 +154,7 @@ def _locator_class(caching, base_classes):
             for base_class in base_classes:
                 base = base_class.from_function(py_func, py_file)
                 if base is not None:
-                    return cls(base)
+                    return cls(base, py_file)
             return None
 
     return PackageSourcesLocator

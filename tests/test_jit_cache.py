@@ -42,12 +42,12 @@ def _relative(paths):
     return {os.path.relpath(path, jit_cache.PACKAGE_DIR).replace(os.sep, "/") for path in paths}
 
 
-def test_compiled_sources_follow_the_kernel_imports():
-    sources = _relative(jit_cache.compiled_sources())
+def test_dependencies_follow_the_imports_of_a_kernel_module():
+    sources = _relative(jit_cache.dependencies(os.path.join(jit_cache.PACKAGE_DIR, "kernels", "cpu.py")))
     # the parallel kernel, the pixel body it calls and the physics the body calls
     assert {"kernels/cpu.py", "kernels/pixel.py", "physics.py"} <= sources
-    # the command line compiles nothing and no compiled code imports it
-    assert "cli.py" not in sources
+    # neither the command line nor the image conversions are reachable from the kernel
+    assert "cli.py" not in sources and "images.py" not in sources
 
 
 def test_locator_is_first_for_package_functions():
