@@ -87,9 +87,11 @@ def kernel_arguments(t, fast_inputs, pix0, npix, stale, pcalls, interp, floatima
 def kernel_argument_types(t, mode):
     """Numba types of the kernel's arguments for the tables ``t`` (to compile PTX without a GPU)."""
     import numba
+
+    from .kernels.cuda import N_DETAIL
     fast_inputs = _fast_inputs(t, mode)
     args = kernel_arguments(_inputs(t), fast_inputs, 0, 1, 0, 0, True, np.zeros(1, np.float32), np.zeros(1),
-                            np.zeros(1, np.int64), -1, np.zeros(6), np.zeros(N_REC))
+                            np.zeros(1, np.int64), -1, np.zeros(N_DETAIL), np.zeros(N_REC))
     return tuple(numba.typeof(a) for a in args)
 
 
@@ -163,7 +165,7 @@ def render(s, t, mode="faithful", printout=None, on_printout=None, threads=None)
     d_terms = cuda.device_array(block_rows * fpixels * nterm, dtype=np.float64)
     d_scratch = cuda.device_array(nterm, dtype=np.float64)
     d_first = cuda.to_device(np.array([NO_EVENT], dtype=np.int64))
-    d_detail = cuda.to_device(np.zeros(6))
+    d_detail = cuda.to_device(np.zeros(kernels.N_DETAIL))
     d_rec = cuda.to_device(np.zeros(N_REC))
     stale, pcalls = t.stale_saturated, t.pcalls_saturated
 

@@ -2,16 +2,20 @@
 
 Each thread walks the pixels of a block of rows with a grid-stride loop and
 runs the C's loop nest for its pixel: the same
-:func:`~nanobragg_nb.kernels.pixel.render_pixel` as the CPU kernel (or
-:func:`~nanobragg_nb.kernels.pixel_fast.render_pixel_fast` in fast mode),
-compiled as a device function, so the physics exists once. The serial-order
-state comes in from :mod:`nanobragg_nb.cuda_engine`; a pixel that switches
-interpolation off records its index with an atomic minimum, so that the
-first such pixel in the C's order is known after the launch.
+:func:`~nanobragg_nb.kernels.pixel.render_pixel` as the CPU kernel (or, in
+fast mode, :func:`~nanobragg_nb.kernels.pixel_fast.render_pixel_flat` as the
+CPU's fast kernel), compiled as a device function, so the physics exists
+once. The serial-order state comes in from :mod:`nanobragg_nb.cuda_engine`;
+a pixel that switches interpolation off records its index with an atomic
+minimum, so that the first such pixel in the C's order is known after the
+launch.
 
-The faithful kernel is compiled without contracting multiplies and adds into
-FMA instructions (NVVM's default), because the C is compiled without them.
-The fast kernel is compiled with fastmath.
+Three kernels share one body (:data:`VARIANTS`): faithful with and without
+interpolation (without it the tricubic code, and its registers, leave the
+kernel) and fast. The faithful ones are compiled without contracting
+multiplies and adds into FMA instructions (NVVM's default), because the C is
+compiled without them; the fast one with fastmath. Compiled kernels are
+cached on disk, stamped with the package sources like the CPU kernels.
 
 This module needs numba-cuda (the ``gpu`` extra); nothing imports it unless
 a GPU run or check asks for it.
@@ -20,6 +24,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -28,6 +33,7 @@ import numpy as np
 from numba import cuda
 from numba.extending import register_jitable
 
+from .. import jit_cache
 from ..physics_fast import floor32
 from .pixel import Q_FPIXELS, Q_OMEGA_TERMS, render_pixel, rendered
 from .pixel_fast import N_FP, N_FQ, flat_loop_applies, render_pixel_flat
@@ -39,6 +45,26 @@ THREADS_PER_BLOCK = 4 if SIMULATOR else 128
 #: event details: h, k, l, h0, k0, l0
 N_DETAIL = 6
 
+
+def _stamp_cache_with_package_sources():
+    """Give numba-cuda's cache locators the package-wide freshness stamp of :mod:`nanobragg_nb.jit_cache`.
+
+    numba-cuda keeps its own list of locators; without the stamp, a cached
+    kernel would survive an edit of the physics it was compiled from.
+    """
+    try:
+        from numba.cuda.core import caching
+    except ImportError:                         # an older numba-cuda: numba's own caching, stamped already
+        from numba.core import caching
+    try:
+        classes = caching.CacheImpl._locator_classes
+    except AttributeError:
+        return False
+    if not any(getattr(cls, "__name__", "") == "PackageSourcesLocator" for cls in classes):
+        classes.insert(0, jit_cache._locator_class(caching, list(classes)))
+    return True
+
+
 if not SIMULATOR:
     from numba.cuda import libdevice
     from numba.cuda.extending import overload as _cuda_overload
@@ -47,60 +73,84 @@ if not SIMULATOR:
     def _floor32_cuda(x):
         return lambda x: libdevice.floorf(x)
 
+    CACHE = _stamp_cache_with_package_sources()
+else:
+    CACHE = False
 
+
+# C L2531-2662: the parallel pixel loop, one thread per pixel of rows row0.., ROI and mask skip
 @register_jitable
-def _render_faithful(fpixel, spixel, P, Q, src, cells, phi_state, Fhkl, pv_table,
-                     fcells, fweights, stale_after, Ff, FP, FQ,
-                     stale, pcalls, interp, omega_terms, omega_base, rec):
-    """``render_pixel`` with the fast kernel's signature (the fast inputs are not read)."""
-    return render_pixel(fpixel, spixel, P, Q, src, cells, phi_state, Fhkl, pv_table,
-                        stale, pcalls, interp, omega_terms, omega_base, rec, False)
+def _render_block(fast, interpolation, pix0, npix, P, Q, mask, src, cells, phi_state, Fhkl, pv_table,
+                  fcells, fweights, stale_after, Ff, FP, FQ, stale, pcalls, interp,
+                  floatimage, omega_terms, first_event, detail_pixel, detail, rec):
+    """The body of every kernel; ``fast`` and ``interpolation`` are constants of each kernel.
 
-
-def _kernel_source(render, interpolation):
-    """The kernel's Python source around one of the pixel functions.
-
-    Without ``interpolation`` the kernel passes a constant False for it, so
-    the tricubic branch and its registers leave the compiled code.
+    The compiler drops the branches they rule out, so that without
+    interpolation the tricubic code and its registers leave the kernel.
     """
-
-    # C L2531-2662: the parallel pixel loop, one thread per pixel of rows row0.., ROI and mask skip
-    def render_block(pix0, npix, P, Q, mask, src, cells, phi_state, Fhkl, pv_table,
-                     fcells, fweights, stale_after, Ff, FP, FQ, stale, pcalls, interp,
-                     floatimage, omega_terms, first_event, detail_pixel, detail, rec):
-        fpixels = Q[Q_FPIXELS]
-        nterm = Q[Q_OMEGA_TERMS]
-        interp_now = interp if interpolation else False
-        for n in range(cuda.grid(1), npix, cuda.gridsize(1)):
-            index = pix0 + n
-            spixel = index // fpixels
-            fpixel = index - spixel * fpixels
-            if not rendered(fpixel, spixel, Q, mask):
-                continue
-            (test, _stale, _pcalls, _interp, event, h, k, l, h0, k0, l0) = render(
+    fpixels = Q[Q_FPIXELS]
+    nterm = Q[Q_OMEGA_TERMS]
+    interp_now = interp if interpolation else False
+    for n in range(cuda.grid(1), npix, cuda.gridsize(1)):
+        index = pix0 + n
+        spixel = index // fpixels
+        fpixel = index - spixel * fpixels
+        if not rendered(fpixel, spixel, Q, mask):
+            continue
+        if fast:
+            (test, _stale, _pcalls, _interp, event, h, k, l, h0, k0, l0) = render_pixel_flat(
                 fpixel, spixel, P, Q, src, cells, phi_state, Fhkl, pv_table,
-                fcells, fweights, stale_after, Ff, FP, FQ, stale, pcalls, interp_now,
+                fcells, fweights, stale_after, Ff, FP, FQ, stale, pcalls, False,
                 omega_terms, n * nterm, rec)
-            # C L3039-3040: the float image is float32; the sum is rounded once
-            floatimage[index] = 0.0 + test
-            if event:
-                cuda.atomic.min(first_event, 0, index)
-                if index == detail_pixel:
-                    detail[0] = h
-                    detail[1] = k
-                    detail[2] = l
-                    detail[3] = h0
-                    detail[4] = k0
-                    detail[5] = l0
+        else:
+            (test, _stale, _pcalls, _interp, event, h, k, l, h0, k0, l0) = render_pixel(
+                fpixel, spixel, P, Q, src, cells, phi_state, Fhkl, pv_table,
+                stale, pcalls, interp_now, omega_terms, n * nterm, rec, False)
+        # C L3039-3040: the float image is float32; the sum is rounded once
+        floatimage[index] = 0.0 + test
+        if event:
+            cuda.atomic.min(first_event, 0, index)
+            if index == detail_pixel:
+                detail[0] = h
+                detail[1] = k
+                detail[2] = l
+                detail[3] = h0
+                detail[4] = k0
+                detail[5] = l0
 
-    return render_block
+
+def render_faithful(pix0, npix, P, Q, mask, src, cells, phi_state, Fhkl, pv_table,
+                    fcells, fweights, stale_after, Ff, FP, FQ, stale, pcalls, interp,
+                    floatimage, omega_terms, first_event, detail_pixel, detail, rec):
+    """Kernel: faithful pixels, interpolation as ``interp`` says."""
+    _render_block(False, True, pix0, npix, P, Q, mask, src, cells, phi_state, Fhkl, pv_table,
+                  fcells, fweights, stale_after, Ff, FP, FQ, stale, pcalls, interp,
+                  floatimage, omega_terms, first_event, detail_pixel, detail, rec)
 
 
-#: the kernels: (mode, interpolation) -> Python source; the fast one never interpolates
-#: (pixels with interpolation on go through the faithful kernel, as on the CPU)
-VARIANTS = {("faithful", True): _kernel_source(_render_faithful, True),
-            ("faithful", False): _kernel_source(_render_faithful, False),
-            ("fast", False): _kernel_source(render_pixel_flat, False)}
+def render_faithful_nearest(pix0, npix, P, Q, mask, src, cells, phi_state, Fhkl, pv_table,
+                            fcells, fweights, stale_after, Ff, FP, FQ, stale, pcalls, interp,
+                            floatimage, omega_terms, first_event, detail_pixel, detail, rec):
+    """Kernel: faithful pixels, interpolation off."""
+    _render_block(False, False, pix0, npix, P, Q, mask, src, cells, phi_state, Fhkl, pv_table,
+                  fcells, fweights, stale_after, Ff, FP, FQ, stale, pcalls, interp,
+                  floatimage, omega_terms, first_event, detail_pixel, detail, rec)
+
+
+def render_fast(pix0, npix, P, Q, mask, src, cells, phi_state, Fhkl, pv_table,
+                fcells, fweights, stale_after, Ff, FP, FQ, stale, pcalls, interp,
+                floatimage, omega_terms, first_event, detail_pixel, detail, rec):
+    """Kernel: fast-mode pixels (interpolation off, no -oversample_* flags)."""
+    _render_block(True, False, pix0, npix, P, Q, mask, src, cells, phi_state, Fhkl, pv_table,
+                  fcells, fweights, stale_after, Ff, FP, FQ, stale, pcalls, interp,
+                  floatimage, omega_terms, first_event, detail_pixel, detail, rec)
+
+
+#: the kernels, by (mode, interpolation); the fast one never interpolates (pixels
+#: with interpolation on go through the faithful kernel, as on the CPU)
+VARIANTS = {("faithful", True): render_faithful,
+            ("faithful", False): render_faithful_nearest,
+            ("fast", False): render_fast}
 _KERNELS = {}
 
 
@@ -118,7 +168,12 @@ def _contraction(mode):
         yield
         return
     from numba.cuda.cudadrv import nvvm
-    original = nvvm.compile_ir
+    original = getattr(nvvm, "compile_ir", None)
+    if original is None:
+        warnings.warn("this numba-cuda offers no way to turn FMA contraction off: the GPU's faithful "
+                      "results may differ from the C's in the last bits", RuntimeWarning)
+        yield
+        return
 
     def compile_ir(ir, **options):
         if not options.get("fastmath"):
@@ -133,12 +188,24 @@ def _contraction(mode):
 
 
 def launch(key, blocks, args):
-    """Launch the kernel ``key`` (see :data:`VARIANTS`) on ``blocks`` blocks, compiling it on first use."""
+    """Launch the kernel ``key`` (see :data:`VARIANTS`) on ``blocks`` blocks, compiling it on first use.
+
+    Kernels are cached on disk; should the cache fail on a first launch,
+    the kernel is compiled again without it.
+    """
     mode = key[0]
     if key not in _KERNELS:
-        _KERNELS[key] = cuda.jit(fastmath=(mode == "fast"))(VARIANTS[key])
+        _KERNELS[key] = cuda.jit(fastmath=(mode == "fast"), cache=CACHE)(VARIANTS[key])
     with _contraction(mode):
-        _KERNELS[key][blocks, THREADS_PER_BLOCK](*args)
+        try:
+            _KERNELS[key][blocks, THREADS_PER_BLOCK](*args)
+        except Exception as err:
+            if not CACHE or _KERNELS[key].overloads:
+                raise
+            warnings.warn(f"the kernel cache failed ({type(err).__name__}: {err}); compiling without it",
+                          RuntimeWarning)
+            _KERNELS[key] = cuda.jit(fastmath=(mode == "fast"), cache=False)(VARIANTS[key])
+            _KERNELS[key][blocks, THREADS_PER_BLOCK](*args)
 
 
 def blocks_for(npix):
