@@ -134,8 +134,11 @@ def run(argv):
     print_warnings(parsed.warnings)
     check_run(parsed.config, own)
     log.write(parsed.log)
+    # the images stay in memory only when something reads them after the run
+    keep_images = any(k in own for k in ("--png", "--tiff", "--cbf", "--trace-pixel"))
     result = simulate(parsed.config, threads=threads, device=device, progress=True, log=log,
-                      writer=FileWriter(parsed.config.output), mode="fast" if own.get("--fast") else "faithful")
+                      writer=FileWriter(parsed.config.output, keep_images=keep_images),
+                      mode="fast" if own.get("--fast") else "faithful")
     log.flush()
     if any(k in own for k in ("--png", "--tiff", "--cbf")):
         from .extra_outputs import write_extras

@@ -26,11 +26,15 @@ class FileWriter:
     """Writes floatimage.bin, intimage.img, image.pgm and noiseimage.img as the C names them.
 
     Each file is written to a temporary name and renamed, so an interrupted
-    run never leaves a truncated file under the final name.
+    run never leaves a truncated file under the final name. With
+    ``keep_images=False`` the integer and PGM images are dropped from the
+    result once written, so that they do not add to the noise image at the
+    peak of memory (the command line, when nothing reads them afterwards).
     """
 
-    def __init__(self, output):
+    def __init__(self, output, keep_images=True):
         self.out = output
+        self.keep_images = keep_images
 
     # C L3121-3129: write the float image
     def float_image(self, result, log):
@@ -42,12 +46,16 @@ class FileWriter:
     def int_image(self, result, log):
         log.printf("writing %s as %lu-byte integers\n", self.out.intfile, 2)
         write_smv(self.out.intfile, header(result.setup, False), result.intimage.ravel())
+        if not self.keep_images:
+            result.intimage = None
 
     # C L3213-3224: write the PGM
     def pgm_image(self, result, log):
         s = result.setup
         log.printf("writing %s as %lu-byte integers\n", self.out.pgmfile, 1)
         write_pgm(self.out.pgmfile, s.fpixels, s.spixels, result.stats["pgm_scale"], result.pgmimage.ravel())
+        if not self.keep_images:
+            result.pgmimage = None
 
     # C L3259-3283: write the noise image, SMV header then pixels
     def noise_image(self, result, log):
