@@ -160,13 +160,20 @@ def _locator_class(caching, base_classes):
     return PackageSourcesLocator
 
 
-def install():
-    """Put the package-wide freshness stamp in front of numba's cache locators.
+def install(caching=None):
+    """Put the dependency-aware freshness stamp in front of numba's cache locators.
 
-    Must run before the first ``@njit(cache=True)`` of the package is
-    decorated (``nanobragg_nb/__init__.py`` calls it first). Functions outside
-    the package keep numba's behaviour. Does nothing, and returns False, where
-    numba's caching internals are not as expected.
+    Must run before the first cached function of the package is decorated
+    (``nanobragg_nb/__init__.py`` calls it for ``@njit`` first). Functions
+    outside the package keep numba's behaviour. Does nothing, and returns
+    False, where numba's caching internals are not as expected.
+
+    Parameters
+    ----------
+    caching : module, optional
+        Numba's caching module: ``numba.core.caching`` (default) for
+        ``@njit``; ``numba.cuda.core.caching`` for numba-cuda's
+        ``@cuda.jit(cache=True)``, which keeps a list of its own.
 
     Returns
     -------
@@ -174,7 +181,8 @@ def install():
         Whether the locator is in place.
     """
     try:
-        from numba.core import caching
+        if caching is None:
+            from numba.core import caching
         classes = caching.CacheImpl._locator_classes
         base_type = caching._CacheLocator
     except (ImportError, AttributeError):
