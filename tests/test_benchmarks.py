@@ -50,8 +50,9 @@ def test_asv_run_quick(asv_env):
 
 
 @pytest.mark.parametrize("workload", sorted(workloads.WORKLOADS))
-def test_simulate_benchmark_body_runs_every_workload(workload):
-    bench = bench_simulate.Simulate()
+@pytest.mark.parametrize("bench_class", [bench_simulate.Simulate, bench_simulate.SimulateFast])
+def test_simulate_benchmark_body_runs_every_workload(bench_class, workload):
+    bench = bench_class()
     cached = bench.setup_cache()
     bench.setup(cached, workload, 24)
     try:

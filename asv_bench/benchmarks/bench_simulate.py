@@ -7,6 +7,7 @@ same workload on a tiny detector, so that the timed region is the simulation
 alone: setup phase, pixel loop, statistics, integer, PGM and noise images (no
 files are written).
 """
+import functools
 import shutil
 import tempfile
 
@@ -19,13 +20,13 @@ SKIPPED = {("heavy", 4096)}
 WARMUP_PIXELS = 16
 
 
-def warm_up():
+def warm_up(mode="faithful"):
     """Compile (or load from the JIT cache) every kernel the workloads use."""
     import nanobragg_nb
     folder = tempfile.mkdtemp(prefix="nanobragg-asv-warm-")
     try:
         for workload in WORKLOADS:
-            nanobragg_nb.simulate(config(workload, WARMUP_PIXELS, folder))
+            nanobragg_nb.simulate(config(workload, WARMUP_PIXELS, folder), mode=mode)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -33,6 +34,7 @@ def warm_up():
 class Simulate:
     """``simulate(config)`` for each workload at 256, 1024 and 4096 pixels square."""
 
+    mode = "faithful"
     params = (list(WORKLOADS), [256, 1024, 4096])
     param_names = ["workload", "detpixels"]
     number = 1
@@ -42,7 +44,7 @@ class Simulate:
 
     def setup_cache(self):
         # asv passes what this returns (not None) to setup, teardown and the benchmarks
-        warm_up()
+        warm_up(self.mode)
         return sorted(WORKLOADS)
 
     # compiling every kernel from an empty cache takes about half a minute on 2 cores
@@ -52,8 +54,8 @@ class Simulate:
         if (workload, detpixels) in SKIPPED:
             raise NotImplementedError(f"{workload} at {detpixels}x{detpixels} is too long for a benchmark run")
         import nanobragg_nb
-        self.simulate = nanobragg_nb.simulate
         self.folder = tempfile.mkdtemp(prefix="nanobragg-asv-")
+        self.simulate = functools.partial(nanobragg_nb.simulate, mode=self.mode)
         self.simulate(config(workload, WARMUP_PIXELS, self.folder))
         self.config = config(workload, detpixels, self.folder)
 
@@ -65,3 +67,17 @@ class Simulate:
 
     def peakmem_simulate(self, warm_workloads, workload, detpixels):
         self.simulate(self.config)
+
+
+class SimulateFast(Simulate):
+    """The fast mode (``mode="fast"``) on each workload at 256 and 1024 pixels square."""
+
+    mode = "fast"
+    params = (list(WORKLOADS), [256, 1024])
+
+    # a setup_cache of its own (asv shares one per definition): it compiles the fast kernels
+    def setup_cache(self):
+        warm_up(self.mode)
+        return sorted(WORKLOADS)
+
+    setup_cache.timeout = 900
