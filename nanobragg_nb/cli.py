@@ -119,6 +119,8 @@ def run(argv):
     if "--demo" in own:
         from .demo import run_demo
         return run_demo(own["--demo"][0] if own["--demo"] else "nanobragg_demo", own)
+    import numpy as np
+
     from .api import simulate
     from .cparse import parse_args, print_warnings
     from .log import Log
@@ -136,9 +138,10 @@ def run(argv):
     log.write(parsed.log)
     # the images stay in memory only when something reads them after the run
     keep_images = any(k in own for k in ("--png", "--tiff", "--cbf", "--trace-pixel"))
-    result = simulate(parsed.config, threads=threads, device=device, progress=True, log=log,
-                      writer=FileWriter(parsed.config.output, keep_images=keep_images),
-                      mode="fast" if own.get("--fast") else "faithful")
+    with np.errstate(all="ignore"):      # C arithmetic: nonsense input gives inf and nan, silently
+        result = simulate(parsed.config, threads=threads, device=device, progress=True, log=log,
+                          writer=FileWriter(parsed.config.output, keep_images=keep_images),
+                          mode="fast" if own.get("--fast") else "faithful")
     log.flush()
     if any(k in own for k in ("--png", "--tiff", "--cbf")):
         from .extra_outputs import write_extras

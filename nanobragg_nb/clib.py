@@ -64,6 +64,15 @@ def strtol(text):
     return value, m.end()
 
 
+def ieee_div(a, b):
+    """``a / b`` as C divides doubles: by zero it gives +-inf or nan instead of raising."""
+    if b != 0.0 or math.isnan(b):
+        return a / b
+    if a == 0.0 or math.isnan(a):
+        return math.nan
+    return math.copysign(math.inf, a) * math.copysign(1.0, b)
+
+
 def to_int32(value):
     """Wrap an integer to a 32-bit signed int, as a C cast from long to int does."""
     value &= 0xFFFFFFFF

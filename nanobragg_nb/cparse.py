@@ -13,7 +13,7 @@ import sys
 from dataclasses import dataclass
 from typing import Callable, Optional, Tuple
 
-from .clib import atof, atoi
+from .clib import atof, atoi, ieee_div
 from .config import RTD, Config
 from .errors import ArgumentError
 
@@ -172,7 +172,7 @@ def _detector_abs(cfg, vals):
         cfg.detector.thick_m = 0.0
         cfg.detector.mu_per_m = 0.0
     else:
-        cfg.detector.mu_per_m = 1.0 / (atof(v) * 1e-6)
+        cfg.detector.mu_per_m = ieee_div(1.0, atof(v) * 1e-6)
 
 
 def _roi(cfg, vals):
@@ -180,7 +180,7 @@ def _roi(cfg, vals):
 
 
 def _energy(cfg, vals):
-    cfg.beam.wavelength_m = (12398.42 / atof(vals[0])) / 1.0e10
+    cfg.beam.wavelength_m = ieee_div(12398.42, atof(vals[0])) / 1.0e10
 
 
 def _both(group, first, second, convert):

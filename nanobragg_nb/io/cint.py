@@ -20,6 +20,13 @@ def double_to_int(x):
     return t if INT_MIN <= t <= INT_MAX else INT_MIN
 
 
+def ceil_to_int(x):
+    """``(int) ceil(x)`` for a double: :func:`double_to_int` of the ceiling (``INT_MIN`` if not finite)."""
+    if math.isnan(x) or math.isinf(x):
+        return INT_MIN
+    return double_to_int(math.ceil(x))
+
+
 def int_add(*terms):
     """Sum of C ints with 32-bit wrap-around (what gcc's code does on overflow)."""
     return to_int32(sum(terms))

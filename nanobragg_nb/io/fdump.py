@@ -15,7 +15,7 @@ from ..errors import InputFileError
 from ._warn import warn
 from .atomic import atomic_write
 from .cint import int_add, int_mul
-from .hkl import HKLTable, allocate_table, read_bytes
+from .hkl import HKLTable, allocate_table, check_no_wrap, read_bytes
 from .scanf import fscanf
 
 
@@ -91,6 +91,7 @@ def read_fdump(path):
     if h_range < 0 or k_range < 0 or l_range < 0:
         raise InputFileError(f"{path}: the Fdump header gives negative index ranges "
                              f"(h {h_min}..{h_max}, k {k_min}..{k_max}, l {l_min}..{l_max})")
+    check_no_wrap(path, (h_min, k_min, l_min), (h_max, k_max, l_max), (h_range, k_range, l_range))
     Fhkl = allocate_table(path, h_range, k_range, l_range)
     flat = Fhkl.reshape(-1)
     need = flat.size * 8

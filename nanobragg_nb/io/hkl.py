@@ -118,6 +118,19 @@ def _non_integer_warnings(h, k, l):
     return lines
 
 
+def check_no_wrap(path, minima, maxima, ranges):
+    """Refuse index ranges whose C ``int`` arithmetic wrapped around.
+
+    ``max - min + 1`` past 2**31 wraps in the C to a small table that the
+    pixel loop then indexes far outside (the C crashes); here it is an
+    ``InputFileError``.
+    """
+    for axis, low, high, span in zip("hkl", minima, maxima, ranges):
+        if high - low + 1 != span:
+            raise InputFileError(f"{path}: {axis} runs from {low} to {high}, a range too large for the "
+                                 f"C's int arithmetic (it wraps to {span})")
+
+
 def allocate_table(path, h_range, k_range, l_range):
     """Zero table of shape ``(h_range+1, k_range+1, l_range+1)``, refusing absurd sizes."""
     shape = (h_range + 1, k_range + 1, l_range + 1)
@@ -179,6 +192,7 @@ def read_hkl(path, default_F):
         err.log = "".join(log)
         raise err
 
+    check_no_wrap(path, (h_min, k_min, l_min), (h_max, k_max, l_max), (h_range, k_range, l_range))
     Fhkl = allocate_table(path, h_range, k_range, l_range)
     if default_F != 0.0:
         log.append(cprintf("initializing to default_F = %g:\n", default_F))

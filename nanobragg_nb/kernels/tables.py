@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import physics
+from ..setup.vec import angle
 from .pixel import (N_P, N_Q, P_ASTAR, P_BEAM, P_BSTAR, P_CLOSE_DISTANCE, P_CSTAR, P_DEFAULT_F, P_DISTANCE, P_DMIN,
                     P_FDET, P_FLUENCE, P_FUDGE, P_I_BG, P_MU, P_NA, P_NB, P_NC, P_ODET, P_PHI0, P_PHISTEP, P_PIX0,
                     P_PIXEL_SIZE, P_POLARIZATION, P_R_E_SQR, P_SDET, P_SUBPIXEL_SIZE, P_THICK, P_THICKSTEP,
@@ -47,7 +48,7 @@ class Tables:
 
 def _phi_cells(s):
     """a, b, c for state 0 (a0) and for each phi step, after each mosaic domain (C L2779-2806)."""
-    states = 1 + s.phisteps
+    states = 1 + max(s.phisteps, 0)       # a negative phisteps (an int overflow in the C) runs no phi loop
     cells = np.zeros((states, s.mosaic_domains, 9))
     sp = s.spindle_vector
     for state in range(states):
@@ -57,14 +58,14 @@ def _phi_cells(s):
                 ap.append((v0[1], v0[2], v0[3]))
             else:
                 phi = s.phi0 + s.phistep * (state - 1)
-                ap.append(physics.rotate_axis(v0[1], v0[2], v0[3], sp[1], sp[2], sp[3], phi))
+                ap.append(physics.rotate_axis(v0[1], v0[2], v0[3], sp[1], sp[2], sp[3], angle(phi)))
         for mos_tic in range(s.mosaic_domains):
             for j, (x, y, z) in enumerate(ap):
                 if s.mosaic_spread > 0.0:
                     cells[state, mos_tic, 3 * j:3 * j + 3] = physics.rotate_umat(x, y, z, s.mosaic_umats[mos_tic], 0)
                 else:
                     cells[state, mos_tic, 3 * j:3 * j + 3] = (x, y, z)
-    phi_state = np.full(s.phisteps, -1, dtype=np.int64)
+    phi_state = np.full(max(s.phisteps, 0), -1, dtype=np.int64)
     for phi_tic in range(s.phisteps):
         if s.phi0 + s.phistep * phi_tic != 0.0:
             phi_state[phi_tic] = 1 + phi_tic

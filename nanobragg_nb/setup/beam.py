@@ -3,7 +3,9 @@ import math
 
 import numpy as np
 
+from ..clib import ieee_div as _div
 from ..errors import InputFileError
+from ..io.cint import ceil_to_int
 from ..io.textfile import read_text_file
 from .vec import rotate_axis, unitize, vec
 
@@ -27,9 +29,6 @@ def fluence(s, cfg, log):
         s.flux = s.fluence / s.exposure * s.beamsize * s.beamsize
 
 
-def _div(a, b):
-    """IEEE division, as C doubles divide (x/0 is +-inf or nan)."""
-    return float(np.float64(a) / np.float64(b)) if b == 0.0 else a / b
 
 
 def step_logic(steps, rng, step, default_range):
@@ -56,7 +55,7 @@ def step_logic(steps, rng, step, default_range):
                 step = rng
                 steps = 2
             else:
-                steps = math.ceil(_div(rng, step))
+                steps = ceil_to_int(_div(rng, step))     # an int in the C
     else:
         if rng < 0.0:
             if step <= 0.0:

@@ -2,10 +2,12 @@
 import math
 import sys
 
+from ..clib import ieee_div as _div   # x/0 is inf or nan, as in C
 from ..config import RTD
+from ..io.cint import ceil_to_int
 from ..io.matrix import read_mosflm_matrix
 from .. import rng
-from .vec import cross, dot, rescale, rotate, scale, vec
+from .vec import angle, cross, dot, rescale, rotate, scale, vec
 
 DBL_MIN = sys.float_info.min
 AVOGADRO = 6.02214179e23
@@ -26,6 +28,7 @@ def cell_from_parameters(s, cr, log):
         beta = math.pi / 2
     if gamma <= 0.0:
         gamma = math.pi / 2
+    alpha, beta, gamma = angle(alpha), angle(beta), angle(gamma)
     aavg = (alpha + beta + gamma) / 2
     skew = math.sin(aavg) * math.sin(aavg - alpha) * math.sin(aavg - beta) * math.sin(aavg - gamma)
     if skew < 0.0:
@@ -34,7 +37,7 @@ def cell_from_parameters(s, cr, log):
     if V_cell <= 0.0:
         log.printf("WARNING: impossible unit cell volume: %g\n", V_cell)
         V_cell = DBL_MIN
-    V_star = 1.0 / V_cell
+    V_star = _div(1.0, V_cell)
     a_star, b_star, c_star = s.a_star, s.b_star, s.c_star
     a_star[0] = b[0] * c[0] * math.sin(alpha) * V_star
     b_star[0] = c[0] * a[0] * math.sin(beta) * V_star
@@ -45,12 +48,12 @@ def cell_from_parameters(s, cr, log):
             v[0] = math.fabs(v[0])
             if v[0] <= 0.0:
                 v[0] = DBL_MIN
-    sin_alpha_star = a[0] * V_star / b_star[0] / c_star[0]
-    sin_beta_star = b[0] * V_star / a_star[0] / c_star[0]
-    sin_gamma_star = c[0] * V_star / a_star[0] / b_star[0]
-    cos_alpha_star = (math.cos(beta) * math.cos(gamma) - math.cos(alpha)) / (math.sin(beta) * math.sin(gamma))
-    cos_beta_star = (math.cos(gamma) * math.cos(alpha) - math.cos(beta)) / (math.sin(gamma) * math.sin(alpha))
-    cos_gamma_star = (math.cos(alpha) * math.cos(beta) - math.cos(gamma)) / (math.sin(alpha) * math.sin(beta))
+    sin_alpha_star = _div(_div(a[0] * V_star, b_star[0]), c_star[0])
+    sin_beta_star = _div(_div(b[0] * V_star, a_star[0]), c_star[0])
+    sin_gamma_star = _div(_div(c[0] * V_star, a_star[0]), b_star[0])
+    cos_alpha_star = _div(math.cos(beta) * math.cos(gamma) - math.cos(alpha), math.sin(beta) * math.sin(gamma))
+    cos_beta_star = _div(math.cos(gamma) * math.cos(alpha) - math.cos(beta), math.sin(gamma) * math.sin(alpha))
+    cos_gamma_star = _div(math.cos(alpha) * math.cos(beta) - math.cos(gamma), math.sin(alpha) * math.sin(beta))
     values = (sin_alpha_star, cos_alpha_star, sin_beta_star, cos_beta_star, sin_gamma_star, cos_gamma_star)
     if any(v > 1.0000001 or v < -1.0000001 for v in values):
         log.printf("WARNING: oddball reciprocal cell angles:\n")
@@ -66,10 +69,10 @@ def cell_from_parameters(s, cr, log):
     c_star[1] = c_star[0] * cos_beta_star
     a_star[2] = 0.0
     b_star[2] = b_star[0] * sin_gamma_star
-    c_star[2] = c_star[0] * (cos_alpha_star - cos_beta_star * cos_gamma_star) / sin_gamma_star
+    c_star[2] = _div(c_star[0] * (cos_alpha_star - cos_beta_star * cos_gamma_star), sin_gamma_star)
     a_star[3] = 0.0
     b_star[3] = 0.0
-    c_star[3] = c_star[0] * V_cell / (a[0] * b[0] * c[0] * sin_gamma_star)
+    c_star[3] = _div(c_star[0] * V_cell, a[0] * b[0] * c[0] * sin_gamma_star)
     s.V_cell = V_cell
 
 
@@ -79,7 +82,7 @@ def cell_from_matrix(s, path, log):
     log.write(matrix.log)
     for dst, src in ((s.a_star, matrix.a_star), (s.b_star, matrix.b_star), (s.c_star, matrix.c_star)):
         dst[1], dst[2], dst[3] = src
-        scale(dst, dst, 1e-10 / s.lambda0)
+        scale(dst, dst, _div(1e-10, s.lambda0))
 
 
 # C L1899-1920: random misset, then the misset rotations of the reciprocal vectors
@@ -111,8 +114,8 @@ def _clamp_cos(v):
 def _angles(lengths, recip, V, dots, labels, header, log):
     """Sines, cosines and angles of a cell, with the C's oddball warning (C L1962-2036)."""
     (a, b, c), (a_s, b_s, c_s) = lengths, recip
-    sins = (a_s * V / b / c, b_s * V / a / c, c_s * V / a / b)
-    coss = (dots[0] / b / c, dots[1] / a / c, dots[2] / a / b)
+    sins = (_div(_div(a_s * V, b), c), _div(_div(b_s * V, a), c), _div(_div(c_s * V, a), b))
+    coss = (_div(_div(dots[0], b), c), _div(_div(dots[1], a), c), _div(_div(dots[2], a), b))
     if any(v > 1.0000001 or v < -1.0000001 for v in sins + coss):
         log.printf(header)
         for (ls, lc), sv, cv in zip(labels, sins, coss):
@@ -129,11 +132,11 @@ def real_space(s, user_cell, log):
     c_star_cross_a_star = cross(c_star, a_star, vec())
     V_star = dot(a_star, b_star_cross_c_star)
     if user_cell:
-        rescale(b_star_cross_c_star, b_star_cross_c_star, a[0] / s.V_cell)
-        rescale(c_star_cross_a_star, c_star_cross_a_star, b[0] / s.V_cell)
-        rescale(a_star_cross_b_star, a_star_cross_b_star, c[0] / s.V_cell)
-        V_star = 1.0 / s.V_cell
-    V_cell = 1.0 / V_star
+        rescale(b_star_cross_c_star, b_star_cross_c_star, _div(a[0], s.V_cell))
+        rescale(c_star_cross_a_star, c_star_cross_a_star, _div(b[0], s.V_cell))
+        rescale(a_star_cross_b_star, a_star_cross_b_star, _div(c[0], s.V_cell))
+        V_star = _div(1.0, s.V_cell)
+    V_cell = _div(1.0, V_star)
     scale(b_star_cross_c_star, a, V_cell)
     scale(c_star_cross_a_star, b, V_cell)
     scale(a_star_cross_b_star, c, V_cell)
@@ -178,14 +181,19 @@ def crystal_size(s, cr, log):
     s.a0, s.b0, s.c0 = _copy(s.a), _copy(s.b), _copy(s.c)
     s.Na, s.Nb, s.Nc = cr.Na, cr.Nb, cr.Nc
     if s.sample_x > 0:
-        s.Na = math.ceil(s.sample_x / s.a[0])
+        s.Na = _ceil(_div(s.sample_x, s.a[0]))
     if s.sample_y > 0:
-        s.Nb = math.ceil(s.sample_y / s.b[0])
+        s.Nb = _ceil(_div(s.sample_y, s.b[0]))
     if s.sample_z > 0:
-        s.Nc = math.ceil(s.sample_z / s.c[0])
-    s.Na, s.Nb, s.Nc = (float(n) if n > 1.0 else 1.0 for n in (s.Na, s.Nb, s.Nc))
+        s.Nc = _ceil(_div(s.sample_z, s.c[0]))
+    s.Na, s.Nb, s.Nc = (1.0 if n <= 1.0 else float(n) for n in (s.Na, s.Nb, s.Nc))
     s.xtalsize = (s.a[0] * s.Na, s.b[0] * s.Nb, s.c[0] * s.Nc)
     log.printf("crystal is %g x %g x %g microns\n", *(x * 1e6 for x in s.xtalsize))
+
+
+def _ceil(x):
+    """The C's ``ceil`` on a double that stays a double (N may be inf or nan)."""
+    return float(math.ceil(x)) if math.isfinite(x) else x
 
 
 def _copy(v):
@@ -198,7 +206,7 @@ def _copy(v):
 def oversample_and_mw(s, oversample, log):
     xtalsize_max = _c_max(s.xtalsize)
     reciprocal_pixel_size = s.lambda0 * s.distance / s.pixel_size
-    recommended = math.ceil(3.0 * xtalsize_max / reciprocal_pixel_size)
+    recommended = ceil_to_int(_div(3.0 * xtalsize_max, reciprocal_pixel_size))   # an int in the C
     if recommended <= 0:
         recommended = 1
     if oversample <= 0:
@@ -213,7 +221,7 @@ def oversample_and_mw(s, oversample, log):
     volume = s.xtalsize[0] * s.xtalsize[1] * s.xtalsize[2]
     density = 1.2e6
     molecules = s.Na * s.Nb * s.Nc
-    log.printf("approximate MW = %g\n", volume * density * AVOGADRO / molecules)
+    log.printf("approximate MW = %g\n", _div(volume * density * AVOGADRO, molecules))
 
 
 def _c_max(sizes):

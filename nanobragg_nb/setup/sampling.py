@@ -2,6 +2,7 @@
 import math
 
 from ..config import RTD
+from ..io.cint import ceil_to_int
 
 
 # C L1381-1429: phi steps, with osc, phistep and phisteps at -1 when unset
@@ -19,7 +20,7 @@ def phi_steps(s, cr):
                 phisteps = 2
                 phistep = osc / 2.0
             else:
-                phisteps = math.ceil(osc / phistep)
+                phisteps = ceil_to_int(osc / phistep)    # an int in the C
     else:
         if phisteps == 0:
             phisteps = 1

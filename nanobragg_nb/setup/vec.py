@@ -5,6 +5,8 @@ nanoBragg.c caches a magnitude in element 0 of each vector (``magnitude``,
 it as a cell length. These wrappers keep that convention on 4-element lists
 and do the arithmetic with the shared scalar functions of :mod:`physics`.
 """
+import math
+
 from .. import physics
 
 
@@ -58,13 +60,19 @@ def dot(x, y):
     return physics.dot(x[1], x[2], x[3], y[1], y[2], y[3])
 
 
+def angle(phi):
+    """An angle for Python's ``math.sin``/``cos``: +-inf becomes nan, whose sine is nan as in C
+    (Python raises on infinity)."""
+    return math.nan if math.isinf(phi) else phi
+
+
 # C L3311-3361: rotate
 def rotate(src, dst, phix, phiy, phiz):
-    dst[1], dst[2], dst[3] = physics.rotate(src[1], src[2], src[3], phix, phiy, phiz)
+    dst[1], dst[2], dst[3] = physics.rotate(src[1], src[2], src[3], angle(phix), angle(phiy), angle(phiz))
     return dst
 
 
 # C L3366-3379: rotate_axis
 def rotate_axis(src, dst, axis, phi):
-    dst[1], dst[2], dst[3] = physics.rotate_axis(src[1], src[2], src[3], axis[1], axis[2], axis[3], phi)
+    dst[1], dst[2], dst[3] = physics.rotate_axis(src[1], src[2], src[3], axis[1], axis[2], axis[3], angle(phi))
     return dst

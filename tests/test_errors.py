@@ -1,0 +1,275 @@
+"""Every kind of error: one clear line on stderr, its documented exit status, no traceback, no partial file."""
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from nanobragg_nb import cli, errors, outputs
+from nanobragg_nb.errors import ArgumentError, GeometryError, InputFileError, OutputError, ResourceError
+from nanobragg_nb.io.atomic import atomic_write
+
+from conftest import REPO
+
+SMALL = ["-default_F", "100", "-cell", "100", "100", "100", "90", "90", "90", "-lambda", "6.2", "-N", "5",
+         "-distance", "100", "-detpixels", "16", "-seed", "1"]
+C_FILES = ("floatimage.bin", "intimage.img", "image.pgm", "noiseimage.img")
+
+
+def run_main(folder, args, capsys):
+    """``nanobragg-nb args`` in ``folder``, in this process: (status, stdout, stderr)."""
+    here = os.getcwd()
+    os.chdir(folder)
+    try:
+        status = cli.main(args)
+    finally:
+        os.chdir(here)
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def assert_one_error(status, err, expected, *words):
+    """The run failed with ``expected``, saying so in exactly one line, the last one on stderr."""
+    assert status == expected, err
+    assert "Traceback" not in err
+    lines = err.splitlines()
+    errors_said = [line for line in lines if line.startswith("nanobragg-nb: error:")]
+    assert len(errors_said) == 1, err
+    assert lines[-1] == errors_said[0]
+    for word in words:
+        assert word in errors_said[0], (word, errors_said[0])
+
+
+def leftovers(folder):
+    """Files with a final output name, or temporary files, left in ``folder``."""
+    return sorted(p.name for p in folder.iterdir() if p.name in C_FILES or p.name.endswith(".tmp"))
+
+
+# 2: bad arguments
+
+@pytest.mark.parametrize("extra, words", [
+    (["--threads", "0"], ["--threads", "positive integer"]),
+    (["--threads", "many"], ["--threads", "'many'"]),
+    (["--tiff"], ["--tiff needs 1 value"]),
+    (["--png", "a.png", "--png-scale", "cubic"], ["--png-scale", "'cubic'"]),
+    (["-detector_thick"], ["-detector_thick needs a value"]),
+    (["--device", "tpu"], ["unknown device 'tpu'"]),
+])
+def test_bad_arguments(tmp_path, capsys, extra, words):
+    status, _out, err = run_main(tmp_path, SMALL + extra, capsys)
+    assert_one_error(status, err, ArgumentError.exit_status, *words)
+    assert leftovers(tmp_path) == []
+
+
+# 3: unreadable or malformed input
+
+def write(folder, name, content):
+    path = folder / name
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    return name
+
+
+@pytest.mark.parametrize("make, words", [
+    (lambda d: ["-hkl", "absent.hkl"], ["absent.hkl", "No such file"]),
+    (lambda d: ["-hkl", write(d, "words.hkl", "h k l F\n1 2 3 4\n")], ["not enough HKL indices", "words.hkl"]),
+    (lambda d: ["-mat", "absent.mat"], ["absent.mat"]),
+    (lambda d: ["-mat", write(d, "short.mat", "0.01 0 0\n0 0.01\n")], ["short.mat", "9 numbers"]),
+    (lambda d: ["-img", write(d, "tiny.img", "{\nHEADER_BYTES=512;\n")], ["tiny.img", "too short"]),
+    (lambda d: ["-img", write(d, "text.img", "x" * 600)], ["text.img", "SMV"]),
+    (lambda d: ["-mask", "absent.img"], ["absent.img"]),
+    (lambda d: ["-sourcefile", "absent.txt"], ["absent.txt"]),
+    (lambda d: ["-sourcefile", write(d, "empty.txt", "")], ["empty.txt", "no sources"]),
+])
+def test_unreadable_or_malformed_input(tmp_path, capsys, make, words):
+    status, _out, err = run_main(tmp_path, SMALL + make(tmp_path), capsys)
+    assert_one_error(status, err, InputFileError.exit_status, *words)
+    assert leftovers(tmp_path) == []
+
+
+def test_corrupt_structure_factor_cache(tmp_path, capsys):
+    write(tmp_path, "Fdump.bin", b"h k l F\n1 2 3 4\n")
+    args = [a for a in SMALL if a not in ("-default_F", "100")]
+    status, _out, err = run_main(tmp_path, args, capsys)
+    assert_one_error(status, err, InputFileError.exit_status, "Fdump.bin", "not an Fdump cache")
+
+
+# 4: impossible geometry
+
+@pytest.mark.parametrize("extra, words", [
+    (["-pixel", "0"], ["pixel size must be positive"]),
+    (["-pixel", "-0.1"], ["pixel size must be positive"]),
+    (["-pixel", "nan"], ["pixel size"]),
+    (["-detpixels", "0", "-detsize", "0"], ["at least one pixel"]),
+])
+def test_impossible_geometry(tmp_path, capsys, extra, words):
+    status, _out, err = run_main(tmp_path, SMALL + extra, capsys)
+    assert_one_error(status, err, GeometryError.exit_status, *words)
+    assert leftovers(tmp_path) == []
+
+
+# 5: out of memory
+
+def test_detector_too_large_for_memory(tmp_path, capsys):
+    status, _out, err = run_main(tmp_path, SMALL + ["-detpixels", "100000"], capsys)
+    assert_one_error(status, err, ResourceError.exit_status, "10000000000-pixel detector", "GiB")
+    assert leftovers(tmp_path) == []
+
+
+# 6: output not writable
+
+@pytest.mark.parametrize("target, words", [
+    ("missing/floatimage.bin", ["the folder", "does not exist"]),
+    ("a_file/floatimage.bin", ["not a folder"]),
+    ("a_folder", ["it is a folder"]),
+    ("/proc/floatimage.bin", ["/proc"]),
+])
+def test_output_not_writable_is_found_before_the_run(tmp_path, capsys, target, words):
+    (tmp_path / "a_file").write_text("")
+    (tmp_path / "a_folder").mkdir()
+    status, out, err = run_main(tmp_path, SMALL + ["-floatfile", target], capsys)
+    assert_one_error(status, err, OutputError.exit_status, target, *words)
+    assert leftovers(tmp_path) == []
+    if not target.startswith("/proc"):
+        assert "solid angle" not in out          # found before the simulation started
+
+
+def test_unwritable_extra_image_is_found_before_the_run(tmp_path, capsys):
+    status, out, err = run_main(tmp_path, SMALL + ["--tiff", "nowhere/image.tif"], capsys)
+    assert_one_error(status, err, OutputError.exit_status, "nowhere/image.tif")
+    assert leftovers(tmp_path) == [] and "solid angle" not in out
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders; see the tmpfs test")
+def test_read_only_folder(tmp_path, capsys):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o555)
+    try:
+        status, _out, err = run_main(folder, SMALL, capsys)
+    finally:
+        folder.chmod(0o755)
+    assert_one_error(status, err, OutputError.exit_status, "permission denied")
+    assert leftovers(folder) == []
+
+
+def test_interrupted_while_writing_leaves_no_partial_file(tmp_path, capsys, monkeypatch):
+    def half_written(path, header, data):
+        with atomic_write(path, "wb") as handle:
+            handle.write(header[:100])
+            raise KeyboardInterrupt
+    monkeypatch.setattr(outputs, "write_smv", half_written)
+    status, _out, err = run_main(tmp_path, SMALL, capsys)
+    assert status == errors.INTERRUPTED_EXIT_STATUS
+    assert err.splitlines()[-1].startswith("nanobragg-nb: interrupted")
+    assert leftovers(tmp_path) == ["floatimage.bin"]           # written in full before the interruption
+    assert (tmp_path / "floatimage.bin").stat().st_size == 16 * 16 * 4
+
+
+def test_debug_shows_the_traceback(tmp_path, capsys):
+    with pytest.raises(GeometryError):
+        run_main(tmp_path, SMALL + ["-pixel", "0", "--debug"], capsys)
+
+
+def test_a_bug_of_ours_is_one_line_too(tmp_path, capsys, monkeypatch):
+    from nanobragg_nb import api
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("something we did not foresee")
+    monkeypatch.setattr(api, "simulate", broken)
+    status, _out, err = run_main(tmp_path, SMALL, capsys)
+    assert status == 1 and "Traceback" not in err
+    assert err.splitlines()[-1] == ("nanobragg-nb: internal error: RuntimeError: something we did not foresee "
+                                    "(run with --debug for details)")
+
+
+# 9: not enough input, as the C
+
+def test_not_enough_input_prints_the_usage_and_exits_9(tmp_path, capsys):
+    status, out, err = run_main(tmp_path, [], capsys)
+    assert status == errors.UsageExit.exit_status == 9
+    assert "usage: nanoBragg" in out
+    assert err.count("\n") == 1 and "give -hkl" in err
+
+
+# the real process: Ctrl-C, a full disk, a read-only file system, a closed stdout
+
+def cli_process(args, cwd, **kwargs):
+    env = dict(os.environ, LC_ALL="C", PYTHONUNBUFFERED="1", PYTHONPATH=str(REPO))
+    return subprocess.Popen([sys.executable, "-m", "nanobragg_nb", *args], cwd=cwd, env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs)
+
+
+def test_ctrl_c_during_a_run(tmp_path):
+    long_run = ["-default_F", "100", "-cell", "100", "100", "100", "90", "90", "90", "-lambda", "6.2", "-N", "5",
+                "-distance", "100", "-detpixels", "256", "-mosaic", "1", "-mosaic_domains", "400",
+                "-phisteps", "20", "-osc", "1", "-seed", "1"]
+    proc = cli_process(long_run, tmp_path)
+    started = time.monotonic()
+    seen = []
+    for line in proc.stdout:                      # the setup log, up to the start of the pixel loop
+        seen.append(line)
+        if "water droplet size" in line:
+            break
+    assert seen and "water droplet size" in seen[-1], "".join(seen) + proc.stderr.read()
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == errors.INTERRUPTED_EXIT_STATUS, err
+    assert "Traceback" not in err
+    assert err.strip().splitlines()[-1] == ("nanobragg-nb: interrupted; no partial output was left under a "
+                                            "final name")
+    assert "solid angle" not in out               # it stopped inside the pixel loop
+    assert list(tmp_path.iterdir()) == []         # no image, no temporary file
+    assert time.monotonic() - started < 150
+
+
+def private_tmpfs_prefix(folder, options):
+    """An ``unshare`` command line that mounts a private tmpfs on ``folder``, or None where impossible."""
+    if not shutil.which("unshare") or not sys.platform.startswith("linux"):
+        return None
+    for flags in (["-rm"], ["-m"]):
+        prefix = ["unshare", *flags, "sh", "-c",
+                  f'mount -t tmpfs -o {options} nbtest "$0" && cd "$0" && "$@"; status=$?; '
+                  f'echo LISTING:; ls -A; exit $status', str(folder)]
+        probe = subprocess.run(prefix + ["true"], capture_output=True, text=True)
+        if probe.returncode == 0:
+            return prefix
+    return None
+
+
+def run_on_tmpfs(folder, options, args):
+    prefix = private_tmpfs_prefix(folder, options)
+    if prefix is None:
+        pytest.skip("cannot mount a private tmpfs here (unshare/mount not permitted)")
+    env = dict(os.environ, LC_ALL="C", PYTHONPATH=str(REPO))
+    proc = subprocess.run(prefix + [sys.executable, "-m", "nanobragg_nb", *args], env=env, capture_output=True,
+                          text=True, timeout=300)
+    out, _, listing = proc.stdout.rpartition("LISTING:\n")
+    return proc.returncode, out, proc.stderr, listing.split()
+
+
+def test_disk_full(tmp_path):
+    # a 64 KiB file system; the 160 x 160 float image needs 100 KiB
+    status, out, err, files = run_on_tmpfs(tmp_path, "size=64k", SMALL + ["-detpixels", "160"])
+    assert_one_error(status, err, OutputError.exit_status, "floatimage.bin", "no space left on device")
+    assert "writing floatimage.bin" in out
+    assert files == []                            # the temporary file was removed
+
+
+def test_read_only_file_system(tmp_path):
+    status, out, err, files = run_on_tmpfs(tmp_path, "ro", SMALL)
+    assert_one_error(status, err, OutputError.exit_status, "floatimage.bin", "read-only")
+    assert files == [] and "solid angle" not in out
+
+
+def test_closed_stdout(tmp_path):
+    proc = cli_process(SMALL, tmp_path)
+    proc.stdout.close()                           # as `nanobragg-nb ... | head -1` once head has exited
+    err = proc.stderr.read()
+    proc.wait(timeout=120)
+    assert proc.returncode == OutputError.exit_status
+    assert "Traceback" not in err and "Exception ignored" not in err
+    assert err.strip().splitlines()[-1] == "nanobragg-nb: error: standard output was closed (broken pipe)"
