@@ -30,7 +30,8 @@ OWN_OPTIONS = {
 OWN_OPTION_DOCS = {
     "--demo": ("[DIR]", "nanobragg_demo",
                "simulate a ready-made example (a lysozyme-like crystal, 1024x1024 detector, mosaicity, noise) "
-               "into DIR: the C's files, demo.png and demo.tif; other options are passed on"),
+               "into DIR: the C's files, demo.png, demo.tif and demo.cbf; nanoBragg.c arguments after it "
+               "change the example (-detpixels 512), our options are passed on"),
     "--png": ("FILE", "", "also write a PNG preview of the float image (needs matplotlib: "
                           "pip install \"nanobragg-nb[png]\")"),
     "--png-scale": ("S", "log", "PNG scaling: log, percentile (linear up to the 99.9th) or percentile=P"),
@@ -118,7 +119,7 @@ def run(argv):
         return 0
     if "--demo" in own:
         from .demo import run_demo
-        return run_demo(own["--demo"][0] if own["--demo"] else "nanobragg_demo", own)
+        return run_demo(own["--demo"][0] if own["--demo"] else "nanobragg_demo", own, rest)
     import numpy as np
 
     from .api import simulate

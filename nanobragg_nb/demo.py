@@ -79,14 +79,15 @@ def _have(module):
     return importlib.util.find_spec(module) is not None
 
 
-def demo_argv(own):
-    """The full argument list of the demo run: :data:`DEMO_ARGS` and the image options.
+def demo_argv(own, extra=()):
+    """The full argument list of the demo run: :data:`DEMO_ARGS`, ``extra`` and the image options.
 
-    ``--png``/``--tiff`` are added with the demo's names unless given;
-    ``--cbf`` is added when fabio is installed, ``--png`` only when
-    matplotlib is.
+    ``extra`` (nanoBragg.c arguments) comes after the demo's own, so it
+    overrides them. ``--png``/``--tiff`` are added with the demo's names
+    unless given; ``--cbf`` is added when fabio is installed, ``--png``
+    only when matplotlib is.
     """
-    argv = list(DEMO_ARGS)
+    argv = list(DEMO_ARGS) + list(extra)
     extras = {}
     for name in _PASSED_ON:
         if name in own:
@@ -103,7 +104,7 @@ def demo_argv(own):
     return argv
 
 
-def run_demo(folder, own):
+def run_demo(folder, own, extra=()):
     """Run the demo into ``folder``; returns the exit status.
 
     Parameters
@@ -113,7 +114,10 @@ def run_demo(folder, own):
     own : dict
         Our options from the command line; ``--threads``, ``--device``,
         ``--fast``, ``--png``, ``--png-scale``, ``--tiff`` and ``--cbf``
-        are passed on.
+        are passed on (file names are inside ``folder``).
+    extra : sequence of str
+        nanoBragg.c arguments that change the demo (``-detpixels 512``);
+        they come after the demo's own, so they win.
 
     Returns
     -------
@@ -127,7 +131,7 @@ def run_demo(folder, own):
     """
     from .cli import run
     _make_folder(folder)
-    argv = demo_argv(own)
+    argv = demo_argv(own, extra)
     try:
         with _inside(folder):
             write_demo_hkl(HKL_NAME)
@@ -139,28 +143,41 @@ def run_demo(folder, own):
         # the folder vanished while we were in it
         raise output_error(os.path.join(folder, exc.filename or ""), exc) from None
     if status == 0:
-        print(_closing_note(folder, argv))
+        print(_closing_note(folder, argv, list(DEMO_ARGS) + list(extra)))
     return status
 
 
-def _closing_note(folder, argv):
-    written = ["floatimage.bin (float32 photons/pixel, no header)", "intimage.img (SMV, noiseless)",
-               "noiseimage.img (SMV, with Poisson noise)", "image.pgm (8-bit greyscale)",
-               "Fdump.bin (structure-factor cache)", f"{HKL_NAME} (the structure factors read)"]
-    for option, what in (("--png", "preview"), ("--tiff", "32-bit float TIFF, geometry in its metadata"),
-                         ("--cbf", "mini-CBF, the noise image")):
+#: what each file the demo may leave is
+DESCRIPTIONS = {
+    "floatimage.bin": "float32 photons per pixel, no header",
+    "intimage.img": "SMV image, noiseless",
+    "noiseimage.img": "SMV image with Poisson noise",
+    "image.pgm": "8-bit greyscale",
+    "Fdump.bin": "structure-factor cache",
+    HKL_NAME: "the structure factors read",
+}
+_OPTION_DESCRIPTIONS = {"--png": "preview", "--tiff": "32-bit float TIFF, geometry in its metadata",
+                        "--cbf": "mini-CBF of the SMV image"}
+
+
+def _closing_note(folder, argv, rerun):
+    descriptions = dict(DESCRIPTIONS)
+    for option, what in _OPTION_DESCRIPTIONS.items():
         if option in argv:
-            written.append(f"{argv[argv.index(option) + 1]} ({what})")
+            descriptions[argv[argv.index(option) + 1]] = what
+    files = sorted(name for name in os.listdir(folder) if not name.startswith("."))
+    png = argv[argv.index("--png") + 1] if "--png" in argv else None
+    smv = "noiseimage.img" if "noiseimage.img" in files else "intimage.img"
     lines = [
         "",
         f"nanobragg-nb demo: done. In {folder}/:",
-        *[f"  {w}" for w in written],
+        *[f"  {name}" + (f" ({descriptions[name]})" if name in descriptions else "") for name in files],
         "How to look at them:",
-        f"  the preview:   open {os.path.join(folder, PNG_NAME)} in any image viewer" if "--png" in argv else
+        f"  the preview:   open {os.path.join(folder, png)} in any image viewer" if png else
         '  the preview:   pip install "nanobragg-nb[png]" and run the demo again for demo.png',
-        f"  the images:    adxv, ALBULA or DIALS (dials.image_viewer) read {os.path.join(folder, 'noiseimage.img')}",
-        f"  in Python:     fabio.open('{os.path.join(folder, 'noiseimage.img')}').data, or "
+        f"  the images:    adxv or any SMV (ADSC) viewer reads {os.path.join(folder, smv)}",
+        f"  in Python:     fabio.open('{os.path.join(folder, smv)}').data, or "
         f"tifffile.imread('{os.path.join(folder, TIFF_NAME)}')",
-        f"  to rerun it:   cd {shlex.quote(folder)} && nanobragg-nb {' '.join(DEMO_ARGS)}",
+        f"  to rerun it:   cd {shlex.quote(folder)} && nanobragg-nb {' '.join(shlex.quote(a) for a in rerun)}",
     ]
     return "\n".join(lines)

@@ -162,3 +162,16 @@ def test_demo_into_a_file_is_an_output_error(tmp_path, capsys):
     assert cli.main(["--demo", str(tmp_path / "taken")]) == 6
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "not a folder" in err
+
+
+def test_arguments_after_demo_change_the_example(tmp_path, capsys):
+    from nanobragg_nb import cli
+    status = cli.main(["--demo", str(tmp_path / "small"), "-detpixels", "64", "-nonoise", "--png-scale", "percentile"])
+    out = capsys.readouterr().out
+    assert status == 0
+    folder = tmp_path / "small"
+    assert (folder / "floatimage.bin").stat().st_size == 64 * 64 * 4
+    assert not (folder / "noiseimage.img").exists()
+    assert "noiseimage.img" not in out.split("demo: done")[1]
+    assert "-seed 1 -detpixels 64 -nonoise" in out                     # how to run it again, changes included
+    assert (folder / demo.PNG_NAME).is_file() and (folder / demo.TIFF_NAME).is_file()
