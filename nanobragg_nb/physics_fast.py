@@ -36,6 +36,7 @@ _PI = _F32(math.pi)
 _TINY = _F32(1e-7)
 
 
+# C L2812-2819 (fast): whole-number rounding (the C's ceil(h - 0.5)), as a float
 def floor32(x):
     """``floor(x)`` as a float (lowered per target: see the module docstring)."""
     return float(math.floor(x))
@@ -46,6 +47,7 @@ def _floor32_cpu(x):
     return lambda x: np.floor(x)
 
 
+# C L3291-3295 (fast): the sine of sincg, on a reduced argument
 @register_jitable(**FAST)
 def sinpi_reduced(r):
     """``sin(pi r)`` for ``|r| <= 1/2``."""
@@ -53,6 +55,7 @@ def sinpi_reduced(r):
     return r * (_C1 + u * (_C3 + u * (_C5 + u * (_C7 + u * _C9))))
 
 
+# C L3298-3302 (fast): the sine and cosine of sinc3
 @register_jitable(**FAST)
 def sincospi(s):
     """``sin(pi s)`` and ``cos(pi s)`` for moderate ``s``."""
