@@ -41,8 +41,9 @@ def test_asv_check_accepts_every_benchmark(asv_env):
 @pytest.mark.slow
 @pytest.mark.skipif(asv_missing, reason="asv is not installed")
 def test_asv_run_quick(asv_env):
-    # the asv machinery end to end on the cheap benchmarks; every workload's body is run below
-    selection = r"one_term', 256\)|ReadHKL|Import"
+    # the asv machinery end to end on the cheap benchmarks and a skipped combination; every
+    # workload's body is run below
+    selection = r"Simulate\.\w+\('one_term', 256\)|heavy', 4096\)|ReadHKL|Import"
     output = _asv(["run", "--python=same", "--quick", "--dry-run", "--show-stderr", "-b", selection], asv_env,
                   timeout=600)
     assert "time_simulate" in output and "peakmem_simulate" in output and "time_read_hkl" in output
@@ -65,8 +66,10 @@ def test_simulate_benchmark_body_runs_every_workload(bench_class, workload):
 
 def test_skipped_combinations_are_refused_in_setup():
     for workload, pixels in bench_simulate.SKIPPED:
+        bench = bench_simulate.Simulate()
         with pytest.raises(NotImplementedError):
-            bench_simulate.Simulate().setup(None, workload, pixels)
+            bench.setup(None, workload, pixels)
+        bench.teardown(None, workload, pixels)          # asv tears down skipped combinations too
 
 
 def test_workload_arguments_are_the_c_arguments(tmp_path):

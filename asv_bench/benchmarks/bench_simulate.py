@@ -60,7 +60,9 @@ class Simulate:
         self.config = config(workload, detpixels, self.folder)
 
     def teardown(self, warm_workloads, workload, detpixels):
-        shutil.rmtree(self.folder, ignore_errors=True)
+        # asv calls teardown after a skip too, when setup made no folder
+        if getattr(self, "folder", None):
+            shutil.rmtree(self.folder, ignore_errors=True)
 
     def time_simulate(self, warm_workloads, workload, detpixels):
         self.simulate(self.config)
