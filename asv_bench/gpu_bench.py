@@ -24,6 +24,7 @@ WORKLOADS = {
     "heavy_1024": HEAVY + " -detpixels 1024",
     "heavy_512": HEAVY + " -detpixels 512",
     "one_term_4096": "-default_F 100 -cell 100 100 100 90 90 90 -lambda 6.2 -distance 100 -detpixels 4096 -seed 1",
+    "smoke_8": HEAVY + " -detpixels 8",       # checks the script itself, e.g. under the CUDA simulator
 }
 
 

@@ -296,8 +296,10 @@ def ptxas_resources(ptx, cc=(9, 0), ptxas=None):
 def device_name():
     """The current GPU's name and compute capability, as text."""
     device = cuda.get_current_device()
-    name = device.name.decode() if isinstance(device.name, bytes) else str(device.name)
-    return f"{name} (compute capability {device.compute_capability[0]}.{device.compute_capability[1]})"
+    name = getattr(device, "name", "CUDA simulator" if SIMULATOR else "unknown GPU")
+    name = name.decode() if isinstance(name, bytes) else str(name)
+    major, minor = device.compute_capability
+    return f"{name} (compute capability {major}.{minor})"
 
 
 def empty_fast_inputs():
