@@ -55,14 +55,8 @@ def _stamp_cache_with_package_sources():
     try:
         from numba.cuda.core import caching
     except ImportError:                         # an older numba-cuda: numba's own caching, stamped already
-        from numba.core import caching
-    try:
-        classes = caching.CacheImpl._locator_classes
-    except AttributeError:
-        return False
-    if not any(getattr(cls, "__name__", "") == "PackageSourcesLocator" for cls in classes):
-        classes.insert(0, jit_cache._locator_class(caching, list(classes)))
-    return True
+        return jit_cache.install()
+    return jit_cache.install(caching)
 
 
 if not SIMULATOR:
