@@ -19,6 +19,7 @@ from typing import Optional
 import numpy as np
 
 from . import engine, images, rng
+from .clib import ieee_div
 from .config import RTD
 from .kernels import cpu, tables
 from .kernels.pixel import N_REC, R_A, R_B, R_C, R_CAPTURE, R_F_CELL, R_F_LATT, R_H, R_H0, R_I, R_OMEGA, R_POLAR, \
@@ -101,7 +102,7 @@ def simulate(config, threads=None, device="cpu", progress=False, log=None, write
         _interpolation_warning(s, t, loop.event, log, glue=True)
     log.write("\n")
     log.printf("solid angle subtended by detector = %g steradian ( %g%% sphere)\n",
-               loop.omega_sum / s.steps, 100 * loop.omega_sum / s.steps / 4 / math.pi)
+               ieee_div(loop.omega_sum, s.steps), ieee_div(100 * loop.omega_sum, s.steps) / 4 / math.pi)
     max_I, max_I_x, max_I_y, avg, rms, rmsd = cpu.statistics(floatimage, t.Q, t.mask, s.subpixel_size, s.oversample)
     result = Result(floatimage.reshape(s.spixels, s.fpixels), None, None, None,
                     dict(max_I=max_I, max_I_x=max_I_x, max_I_y=max_I_y, mean=avg, rms=rms, rmsd=rmsd,
@@ -199,7 +200,7 @@ def _printout(s, snap, log):
     p("at %g %g %g\n", x, y, z)
     p("hkl= %f %f %f  hkl0= %d %d %d\n", *snap[R_H:R_H + 3], *snap[R_H0:R_H0 + 3])
     p(" F_cell=%g  F_latt=%g   I = %g\n", snap[R_F_CELL], snap[R_F_LATT], snap[R_I])
-    p("I/steps %15.10g\n", snap[R_I] / s.steps)
+    p("I/steps %15.10g\n", ieee_div(snap[R_I], s.steps))
     p("polar   %15.10g\n", snap[R_POLAR])
     p("omega   %15.10g\n", snap[R_OMEGA])
     p("capfrac %15.10g\n", snap[R_CAPTURE])

@@ -65,11 +65,14 @@ def strtol(text):
 
 
 def ieee_div(a, b):
-    """``a / b`` as C divides doubles: by zero it gives +-inf or nan instead of raising."""
+    """``a / b`` as C divides doubles on x86-64: by zero it gives +-inf, or for 0/0 the
+    processor's default NaN (sign bit set, printed ``-nan``), instead of raising."""
     if b != 0.0 or math.isnan(b):
         return a / b
-    if a == 0.0 or math.isnan(a):
-        return math.nan
+    if math.isnan(a):
+        return a
+    if a == 0.0:
+        return -math.nan
     return math.copysign(math.inf, a) * math.copysign(1.0, b)
 
 

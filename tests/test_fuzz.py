@@ -153,7 +153,8 @@ NONSENSE = [["-osc", "inf"], ["-osc", "1e308", "-phistep", "1e-308"], ["-phi", "
             ["-cell", "inf", "inf", "inf"], ["-cell", "1e-308", "1", "1"], ["-cell", "1e308", "1e308", "1e308"],
             ["-energy", "0"], ["-detector_abs", "5e-324"], ["-distance", "0"], ["-distance", "-"],
             ["-hdivrange", "1e308", "-hdivstep", "1e-308"], ["-misset", "inf", "0", "0"], ["-twotheta", "inf"],
-            ["-xtalsize", "inf"], ["-xtalsize", "nan"], ["-mosaic", "inf"], ["-lambda", "0"]]
+            ["-xtalsize", "inf"], ["-xtalsize", "nan"], ["-mosaic", "inf"], ["-lambda", "0"],
+            ["-divsteps", "1"]]                          # the round cut keeps no source: steps = 0
 
 
 @pytest.mark.parametrize("extra", NONSENSE, ids=" ".join)

@@ -61,9 +61,9 @@ def dot(x, y):
 
 
 def angle(phi):
-    """An angle for Python's ``math.sin``/``cos``: +-inf becomes nan, whose sine is nan as in C
-    (Python raises on infinity)."""
-    return math.nan if math.isinf(phi) else phi
+    """An angle for Python's ``math.sin``/``cos``, which raise on +-inf: there glibc returns the
+    default NaN (printed ``-nan``), and so does the sine of that NaN."""
+    return -math.nan if math.isinf(phi) else phi
 
 
 # C L3311-3361: rotate
