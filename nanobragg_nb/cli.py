@@ -15,6 +15,7 @@ import sys
 
 from . import errors
 from .errors import ArgumentError, NanoBraggError, OutputError
+from .interrupt import sigint_guard
 
 #: our options: name -> number of values ("?" for an optional one)
 OWN_OPTIONS = {
@@ -157,6 +158,14 @@ def main(argv=None):
     """Entry point of ``nanobragg-nb``: run, and turn every error into one line and an exit status."""
     argv = sys.argv[1:] if argv is None else list(argv)
     debug = "--debug" in argv
+    with sigint_guard() as caught:
+        try:
+            return _run_and_report(argv, debug, caught)
+        except KeyboardInterrupt:      # one that came while an error was being reported
+            return _interrupted(caught)
+
+
+def _run_and_report(argv, debug, interrupt_caught):
     try:
         status = run(argv)
     except errors.UsageExit as err:
@@ -170,11 +179,7 @@ def main(argv=None):
         _say(f"nanobragg-nb: error: {err}")
         status = err.exit_status
     except KeyboardInterrupt:
-        _flush_stdout()
-        # a progress bar may hold the terminal's current line
-        newline = "\n" if getattr(sys.stderr, "isatty", lambda: False)() else ""
-        _say(f"{newline}nanobragg-nb: interrupted; no partial output was left under a final name")
-        status = errors.INTERRUPTED_EXIT_STATUS
+        status = _interrupted(interrupt_caught)
     except MemoryError:
         if debug:
             raise
@@ -199,6 +204,15 @@ def main(argv=None):
     if not _flush_stdout():
         status = status or OutputError.exit_status
     return status
+
+
+def _interrupted(interrupt_caught):
+    interrupt_caught()
+    _flush_stdout()
+    # a progress bar may hold the terminal's current line
+    newline = "\n" if getattr(sys.stderr, "isatty", lambda: False)() else ""
+    _say(f"{newline}nanobragg-nb: interrupted; no partial output was left under a final name")
+    return errors.INTERRUPTED_EXIT_STATUS
 
 
 def _say(line):
