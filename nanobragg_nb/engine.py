@@ -153,7 +153,7 @@ def render(s, t, threads=None, progress=True, printout=None, on_printout=None, m
     while row < spixels:
         row1 = min(row + block, spixels)
         interp = state[2] != 0
-        kernel.render_rows(row, row1, *args, stale, pcalls, interp, floatimage, omega_terms, events)
+        kernel.render_rows(row, row1, *args, stale, pcalls, interp, floatimage, omega_terms, events, rec)
         if interp:
             first = note_events(row, row1 - row)
             if first is not None:
@@ -162,7 +162,7 @@ def render(s, t, threads=None, progress=True, printout=None, on_printout=None, m
                 if row + first + 1 < row1:
                     redo = row + first + 1
                     sub_terms = omega_terms[(first + 1) * fpixels * nterm:]
-                    kernel.render_rows(redo, row1, *args, stale, pcalls, False, floatimage, sub_terms, events)
+                    kernel.render_rows(redo, row1, *args, stale, pcalls, False, floatimage, sub_terms, events, rec)
         omega_sum = cpu.omega_chain(omega_sum, row, row1, t.Q, t.mask, omega_terms, t.omega_repeat)
         row = row1
         bar.update(row)

@@ -119,7 +119,7 @@ def state_before(s, t, fpixel, spixel):
         row1 = min(row + block, spixel)
         block_events = np.zeros((row1 - row, cpu.N_EVENT))
         cpu.render_rows(row, row1, *args, int(state[0]), int(state[1]), True, image,
-                        np.zeros((row1 - row) * fpixels * nterm), block_events)
+                        np.zeros((row1 - row) * fpixels * nterm), block_events, np.zeros_like(rec))
         if block_events[:, 0].any():
             state[2] = 0
         row = row1

@@ -11,8 +11,12 @@ switch-off, so that any thread count gives the serial C's bits.
 import numpy as np
 from numba import njit, prange
 
+from .views import borrowed
+
 from .pixel import (N_REC, Q_FPIXELS, Q_OMEGA_TERMS, Q_ROI_XMAX, Q_ROI_XMIN, Q_ROI_YMAX, Q_ROI_YMIN,
-                    render_pixel, rendered)
+                    rendered)
+# the kernels call render_pixel's inlined twin: the same code, without a call per pixel
+from .pixel import render_pixel_inlined as render_pixel
 
 # printout snapshot: the printout values, then fpixel, spixel, pixel value
 N_SNAP = N_REC + 3
@@ -23,16 +27,20 @@ N_EVENT = 8
 # C L2531-2642: the parallel loop over rows, here over the rows of one block
 @njit(parallel=True, cache=True, error_model="numpy")
 def render_rows(row0, row1, P, Q, mask, src, cells, phi_state, Fhkl, pv_table, stale, pcalls, interp,
-                floatimage, omega_terms, events):
+                floatimage, omega_terms, events, rec):
     """Render rows ``row0 <= spixel < row1``, all starting from the same state.
 
     ``floatimage`` (flat float32) receives the pixels; ``omega_terms`` the
     solid-angle terms of the block (rows x fpixels x terms); ``events`` one
-    row per block row with the first interpolation switch-off in that row.
+    row per block row with the first interpolation switch-off in that row;
+    ``rec`` is scratch for the printout variables, which no row records.
     """
+    # the inputs are read-only and outlive the call
+    P, Q, mask, src, cells = borrowed(P), borrowed(Q), borrowed(mask), borrowed(src), borrowed(cells)
+    phi_state, Fhkl, pv_table = borrowed(phi_state), borrowed(Fhkl), borrowed(pv_table)
+    floatimage, omega_terms, events, rec = borrowed(floatimage), borrowed(omega_terms), borrowed(events), borrowed(rec)
     fpixels = Q[Q_FPIXELS]
     nterm = Q[Q_OMEGA_TERMS]
-    rec = np.zeros(N_REC)
     for r in prange(row1 - row0):
         spixel = row0 + r
         row_stale = stale
@@ -71,6 +79,10 @@ def render_rows_serial(row0, row1, P, Q, mask, src, cells, phi_state, Fhkl, pv_t
     ``snaps``, followed by its fpixel, spixel and float value; returns
     the number of snapshots.
     """
+    # the inputs are read-only and outlive the call
+    P, Q, mask, src, cells = borrowed(P), borrowed(Q), borrowed(mask), borrowed(src), borrowed(cells)
+    phi_state, Fhkl, pv_table = borrowed(phi_state), borrowed(Fhkl), borrowed(pv_table)
+    floatimage, omega_terms, events, rec = borrowed(floatimage), borrowed(omega_terms), borrowed(events), borrowed(rec)
     fpixels = Q[Q_FPIXELS]
     nterm = Q[Q_OMEGA_TERMS]
     record = print_f >= -1
@@ -113,6 +125,7 @@ def render_rows_serial(row0, row1, P, Q, mask, src, cells, phi_state, Fhkl, pv_t
 @njit(cache=True, error_model="numpy")
 def omega_chain(omega_sum, row0, row1, Q, mask, omega_terms, repeat):
     """Add the solid-angle terms of rows ``row0..row1`` to ``omega_sum`` in the C's order."""
+    Q, mask = borrowed(Q), borrowed(mask)
     fpixels = Q[Q_FPIXELS]
     nterm = Q[Q_OMEGA_TERMS]
     for r in range(row1 - row0):
@@ -137,6 +150,7 @@ def statistics(floatimage, Q, mask, subpixel_size, oversample):
     tuple
         (max_I, max_I_x, max_I_y, avg, rms, rmsd)
     """
+    Q, mask = borrowed(Q), borrowed(mask)
     fpixels = Q[Q_FPIXELS]
     spixels = floatimage.shape[0] // fpixels
     max_I = 0.0

@@ -11,8 +11,10 @@ sum). ``-printout`` runs use the faithful kernel.
 import numpy as np
 from numba import njit, prange
 
+from .views import borrowed
+
 from .cpu import N_EVENT
-from .pixel import N_REC, Q_FPIXELS, Q_OMEGA_TERMS, rendered
+from .pixel import Q_FPIXELS, Q_OMEGA_TERMS, rendered
 from .pixel_fast import CPU_LANES, build_fast, render_pixel_fast
 
 __all__ = ["N_EVENT", "CPU_LANES", "extra_args", "render_rows", "render_rows_serial"]
@@ -27,14 +29,19 @@ def extra_args(t):
 @njit(parallel=True, cache=True, error_model="numpy")
 def render_rows(row0, row1, P, Q, mask, src, cells, phi_state, Fhkl, pv_table,
                 fcells, fweights, stale_after, Ff, FP, FQ, stale, pcalls, interp,
-                floatimage, omega_terms, events):
+                floatimage, omega_terms, events, rec):
     """Render rows ``row0 <= spixel < row1``, all starting from the same state.
 
     As :func:`nanobragg_nb.kernels.cpu.render_rows`, fast mode.
     """
+    # the inputs are read-only and outlive the call
+    P, Q, mask, src, cells = borrowed(P), borrowed(Q), borrowed(mask), borrowed(src), borrowed(cells)
+    phi_state, Fhkl, pv_table = borrowed(phi_state), borrowed(Fhkl), borrowed(pv_table)
+    floatimage, omega_terms, events, rec = borrowed(floatimage), borrowed(omega_terms), borrowed(events), borrowed(rec)
+    fcells, fweights, stale_after = borrowed(fcells), borrowed(fweights), borrowed(stale_after)
+    Ff, FP, FQ = borrowed(Ff), borrowed(FP), borrowed(FQ)
     fpixels = Q[Q_FPIXELS]
     nterm = Q[Q_OMEGA_TERMS]
-    rec = np.zeros(N_REC)
     for r in prange(row1 - row0):
         spixel = row0 + r
         row_stale = stale
@@ -73,6 +80,12 @@ def render_rows_serial(row0, row1, P, Q, mask, src, cells, phi_state, Fhkl, pv_t
     without printout (``snaps``, ``print_f`` and ``print_s`` are ignored);
     returns 0.
     """
+    # the inputs are read-only and outlive the call
+    P, Q, mask, src, cells = borrowed(P), borrowed(Q), borrowed(mask), borrowed(src), borrowed(cells)
+    phi_state, Fhkl, pv_table = borrowed(phi_state), borrowed(Fhkl), borrowed(pv_table)
+    floatimage, omega_terms, events, rec = borrowed(floatimage), borrowed(omega_terms), borrowed(events), borrowed(rec)
+    fcells, fweights, stale_after = borrowed(fcells), borrowed(fweights), borrowed(stale_after)
+    Ff, FP, FQ = borrowed(Ff), borrowed(FP), borrowed(FQ)
     fpixels = Q[Q_FPIXELS]
     nterm = Q[Q_OMEGA_TERMS]
     stale = state[0]

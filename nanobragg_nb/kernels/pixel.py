@@ -21,9 +21,11 @@ in and returned, so that any walk over the pixels reproduces the serial C:
   out-of-range h,k,l switches it off for the rest of the run.
 """
 import math
+import types
 
 from numba.extending import register_jitable
 
+from .. import physics
 from ..physics import (dot, magnitude, polarization_factor, polin3, rotate_axis, sinc3, sincg,
                        unitize)
 
@@ -175,6 +177,9 @@ def render_pixel(fpixel, spixel, P, Q, src, cells, phi_state, Fhkl, pv_table,
     capture_fraction = 0.0
     Fdet = 0.0
     Sdet = 0.0
+    pos_x = 0.0
+    pos_y = 0.0
+    pos_z = 0.0
 
     # C L2677-2687: detector layers; capture fraction 1 without a sensor thickness
     for thick_tic in range(Q[Q_THICKSTEPS]):
@@ -413,3 +418,22 @@ def render_pixel(fpixel, spixel, P, Q, src, cells, phi_state, Fhkl, pv_table,
         rec[R_FDET] = Fdet
         rec[R_SDET] = Sdet
     return test, stale, pcalls, interp, event, ev_h, ev_k, ev_l, ev_h0, ev_k0, ev_l0
+
+
+def _inlined_twin(fn, **replace):
+    """``fn`` again, registered for Numba to inline wherever it is called.
+
+    The CPU kernels call the twin: inlined into the row loop, a pixel costs no
+    call with some eighty array fields on the stack. The CUDA kernel calls the
+    original (numba-cuda does not inline it), and plain Python runs either.
+    ``replace`` swaps globals the body calls for their own inlined twins.
+    """
+    twin = types.FunctionType(fn.__code__, dict(fn.__globals__, **replace), fn.__name__,
+                              fn.__defaults__, fn.__closure__)
+    twin.__qualname__ = fn.__qualname__ + "_inlined"
+    return register_jitable(inline="always")(twin)
+
+
+#: render_pixel for the CPU kernels, inlined with its polarization factor
+render_pixel_inlined = _inlined_twin(
+    render_pixel, polarization_factor=_inlined_twin(physics.polarization_factor))
