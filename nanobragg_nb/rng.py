@@ -21,6 +21,7 @@ import numpy as np
 from numba import njit
 
 from .convert import c_to_unsigned
+from .kernels.views import borrowed
 
 # C L3762-3771: ran1's constants (the C's #define lines), then gammln's coefficients
 _IA = 16807
@@ -73,7 +74,7 @@ def seed_array(value):
 
 
 # C L3773-3804: ran1, Park-Miller with Bays-Durham shuffle
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def ran1(idum, shuffle):
     """Uniform deviate in (0, 1), as float32 (Numerical Recipes ``ran1``).
 
@@ -172,7 +173,7 @@ def gammln(xx):
 
 
 # C L3616-3669: poidev, Poisson deviate (direct or rejection method)
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def poidev(xm, idum, shuffle, gauss, poi):
     """Poisson deviate of mean ``xm`` as float32 (NR ``poidev``).
 
@@ -422,6 +423,9 @@ def noise_image(floatimage, fpixels, spixels, roi_xmin, roi_xmax, roi_ymin, roi_
         Number of pixels clipped at 65535.
     """
     intimage = np.zeros(fpixels * spixels, dtype=np.uint16)
+    # the state arrays outlive the loop: no reference counting per draw (see kernels.views)
+    image, draws, idum, shuffle, gauss, poi = (borrowed(floatimage), borrowed(intimage), borrowed(idum),
+                                               borrowed(shuffle), borrowed(gauss), borrowed(poi))
     total = 0.0
     overloads = 0
     imgidx = 0
@@ -430,13 +434,13 @@ def noise_image(floatimage, fpixels, spixels, roi_xmin, roi_xmax, roi_ymin, roi_
             if fpixel < roi_xmin or fpixel > roi_xmax or spixel < roi_ymin or spixel > roi_ymax:
                 imgidx += 1
                 continue
-            test = np.float64(poidev(floatimage[imgidx], idum, shuffle, gauss, poi))
+            test = np.float64(poidev(image[imgidx], idum, shuffle, gauss, poi))
             total += test
             test += adc_offset
             if test > 65535.0:
                 test = 65535.0
                 overloads += 1
             # no lower clamp in the C: a negative value wraps as gcc converts it
-            intimage[imgidx] = c_to_unsigned(test, 16)
+            draws[imgidx] = c_to_unsigned(test, 16)
             imgidx += 1
     return intimage, total, overloads
