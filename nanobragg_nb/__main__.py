@@ -1,6 +1,4 @@
 """``python -m nanobragg_nb``: the same as the ``nanobragg-nb`` command."""
-import sys
+from .cli import console_main
 
-from .cli import main
-
-sys.exit(main())
+console_main()

@@ -1,16 +1,21 @@
-"""Images made from the float image after the loop: int image, PGM, noise image (C L3131-3283)."""
+"""Images made from the float image after the loop: int image and PGM (C L3131-3225).
+
+Every pixel of these images depends on its float pixel alone, so the rows
+are converted in parallel; the noise image (rng.noise_image) draws its
+deviates in the C's serial order.
+"""
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from .convert import c_to_unsigned
 
 
 # C L3133-3160: scale, ADC offset, clamp, floorf rounding; ROI pixels only
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def int_image(floatimage, fpixels, spixels, roi, scale, adc_offset):
     """The noiseless SMV image (uint16, flat)."""
     out = np.zeros(fpixels * spixels, dtype=np.uint16)
-    for spixel in range(spixels):
+    for spixel in prange(spixels):
         for fpixel in range(fpixels):
             if fpixel < roi[0] or fpixel > roi[1] or spixel < roi[2] or spixel > roi[3]:
                 continue
@@ -25,11 +30,11 @@ def int_image(floatimage, fpixels, spixels, roi, scale, adc_offset):
 
 
 # C L3187-3212: PGM pixels, capped at 255 and truncated; ROI pixels only
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def pgm_image(floatimage, fpixels, spixels, roi, pgm_scale):
     """The 8-bit PGM pixels (uint8, flat)."""
     out = np.zeros(fpixels * spixels, dtype=np.uint8)
-    for spixel in range(spixels):
+    for spixel in prange(spixels):
         for fpixel in range(fpixels):
             if fpixel < roi[0] or fpixel > roi[1] or spixel < roi[2] or spixel > roi[3]:
                 continue
