@@ -74,3 +74,17 @@ def test_thread_count_does_not_change_bits(golden, manifest, name, threads, tmp_
                                extra=("--threads", str(threads)))
     assert status == 0
     check_outputs(golden, name, spec, tmp_path)
+
+
+@pytest.mark.golden
+def test_api_writes_no_files(golden, manifest, tmp_path, monkeypatch):
+    from nanobragg_nb import simulate
+    from nanobragg_nb.cparse import parse_args
+    spec = manifest["hkl_nearest"]
+    stage_case(golden, spec, tmp_path)
+    monkeypatch.chdir(tmp_path)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    result = simulate(parse_args(spec["args"].split()).config)
+    assert sorted(p.name for p in tmp_path.iterdir()) == before          # no Fdump.bin, no images
+    ref = gzip.decompress((golden / "cases" / "hkl_nearest" / "floatimage.bin.gz").read_bytes())
+    assert result.floatimage.tobytes() == ref

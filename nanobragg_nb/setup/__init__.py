@@ -52,7 +52,7 @@ def _check_memory(pixels):
                             + (f", more than the {avail / 2**30:.1f} GiB available" if avail else ""))
 
 
-def prepare(cfg, log, state=None):
+def prepare(cfg, log, state=None, write_cache=True):
     """Run the setup phase in the C's order.
 
     Parameters
@@ -63,6 +63,9 @@ def prepare(cfg, log, state=None):
         Receives what the C prints before its pixel loop.
     state : rng.RandomState, optional
         The shared random-number state (the C's static ran1 table).
+    write_cache : bool
+        Write the Fdump cache after reading -hkl, as the C does (the command
+        line); the Python API writes no files.
 
     Returns
     -------
@@ -131,7 +134,7 @@ def prepare(cfg, log, state=None):
     crystal.crystal_size(s, cr, log)
     crystal.oversample_and_mw(s, cfg.sampling.oversample, log)
     s.default_F = cr.default_F
-    structure.load(s, cr, log)
+    structure.load(s, cr, log, write_cache)
     structure.stol_table(cr, log)
     summary.layers_and_phi(s, log)
     beam.sources(s, cfg, log)

@@ -19,7 +19,7 @@ class NoStructureFactors:
 
 
 # C L2104-2257: read -hkl (and write the Fdump cache) or read the Fdump cache
-def load(s, cr, log):
+def load(s, cr, log, write_cache=True):
     if cr.hkl_file is None:
         if s.fdump_present:
             print(f"nanobragg-nb: note: no -hkl given; reading structure factors from the cache "
@@ -35,10 +35,11 @@ def load(s, cr, log):
             log.write(getattr(err, "log", ""))
             raise
         log.write(table.log)
-        try:
-            log.write(write_fdump(cr.dump_file, table))
-        except OutputError:
-            log.printf("WARNING: unable to open dump file: %s\n", cr.dump_file)
+        if write_cache:
+            try:
+                log.write(write_fdump(cr.dump_file, table))
+            except OutputError:
+                log.printf("WARNING: unable to open dump file: %s\n", cr.dump_file)
     s.hkl = table
     if table.hkls == 0:
         s.interpolate = 0
