@@ -48,7 +48,7 @@ class Marker:
     end : int
         Last line of the Python block.
     scope : str
-        The top-level definition holding the block (``render_pixel``), or
+        The top-level definition holding the block (``render_pixels``), or
         ``<module>``; markers are ordered within a scope.
     """
 

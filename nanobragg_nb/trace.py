@@ -1,7 +1,7 @@
 """``--trace-pixel F S``: every intermediate value of one pixel, in the C's names and order.
 
 The pixel is rendered again by the very code of the kernels,
-:func:`~nanobragg_nb.kernels.pixel.render_pixel`, run as plain Python with
+:func:`~nanobragg_nb.kernels.pixel.render_pixels`, run as plain Python with
 its ``trace`` hook recording each value. It starts from the state the serial
 C carries into that pixel (the rotation a phi step of exactly 0 reuses, the
 times the polarization axis was re-unitized, whether interpolation is still
@@ -23,7 +23,7 @@ import numpy as np
 from .errors import ArgumentError, OutputError
 from .kernels import cpu, pixel, tables
 from .kernels.pixel import (N_REC, P_FLUENCE, P_I_BG, P_R_E_SQR, Q_ROI_XMAX, Q_STEPS, rendered,
-                            render_pixel)
+                            render_pixels)
 
 #: how the kernel's trace names are printed: the C's variables
 LABELS = {
@@ -152,11 +152,16 @@ def trace_values(s, fpixel, spixel):
     values = []
     omega_terms = np.zeros(max(t.omega_terms, 1))
     rec = np.zeros(N_REC)
+    image = np.zeros(s.pixels, dtype=np.float32)
+    events = np.zeros((1, 8))
     with _recording(values), np.errstate(all="ignore"):
-        out = render_pixel(np.int64(fpixel), np.int64(spixel), t.P, t.Q, t.src, t.cells, t.phi_state, t.Fhkl,
-                           t.pv_table, int(state[0]), int(state[1]), bool(state[2]), omega_terms, 0, rec, False)
+        render_pixels(np.int64(spixel), np.int64(fpixel), np.int64(fpixel + 1), t.P, t.Q, t.mask, t.src, t.cells,
+                      t.phi_state, t.Fhkl, t.pv_table, int(state[0]), int(state[1]), bool(state[2]), image,
+                      omega_terms, -fpixel * max(t.omega_terms, 1), events, 0, rec, False, rec.reshape(1, -1), 0,
+                      -2, -2)
+    test = next(value for name, value in reversed(values) if name == "pixel")
     constants = dict(I_bg=t.P[P_I_BG], r_e_sqr=t.P[P_R_E_SQR], fluence=t.P[P_FLUENCE], steps=int(t.Q[Q_STEPS]))
-    return Trace(fpixel, spixel, values, out[0], (int(state[0]), int(state[1]), bool(state[2])), constants)
+    return Trace(fpixel, spixel, values, test, (int(state[0]), int(state[1]), bool(state[2])), constants)
 
 
 def _fmt(value):

@@ -1,7 +1,7 @@
 """The pixel loop on the CPU: ``prange`` over slow rows (C L2531-3090).
 
 The C's ``omp parallel for`` over ``spixel`` becomes a ``prange`` over the
-rows of a block; inside, :func:`~nanobragg_nb.kernels.pixel.render_pixel`
+rows of a block; for each row, :func:`~nanobragg_nb.kernels.pixel.render_pixels`
 runs the C's loop nest for each pixel of the row in the C's order. Rows of a
 block start from the same serial-order state (see :mod:`kernels.pixel`); the
 driver in :mod:`nanobragg_nb.engine` renders the first rows in order until
@@ -15,8 +15,7 @@ from .views import borrowed
 
 from .pixel import (N_REC, Q_FPIXELS, Q_OMEGA_TERMS, Q_ROI_XMAX, Q_ROI_XMIN, Q_ROI_YMAX, Q_ROI_YMIN,
                     rendered)
-# the kernels call render_pixel's inlined twin: the same code, without a call per pixel
-from .pixel import render_pixel_inlined as render_pixel
+from .pixel import render_pixels
 
 # printout snapshot: the printout values, then fpixel, spixel, pixel value
 N_SNAP = N_REC + 3
@@ -40,32 +39,13 @@ def render_rows(row0, row1, P, Q, mask, src, cells, phi_state, Fhkl, pv_table, s
     phi_state, Fhkl, pv_table = borrowed(phi_state), borrowed(Fhkl), borrowed(pv_table)
     floatimage, omega_terms, events, rec = borrowed(floatimage), borrowed(omega_terms), borrowed(events), borrowed(rec)
     fpixels = Q[Q_FPIXELS]
-    nterm = Q[Q_OMEGA_TERMS]
+    row_terms = fpixels * Q[Q_OMEGA_TERMS]
+    no_snaps = rec.reshape((1, rec.shape[0]))
     for r in prange(row1 - row0):
-        spixel = row0 + r
-        row_stale = stale
-        row_pcalls = pcalls
-        row_interp = interp
         events[r, 0] = 0.0
-        # C L2643-2662: pixels of the row; ROI and mask skip
-        for fpixel in range(fpixels):
-            if not rendered(fpixel, spixel, Q, mask):
-                continue
-            (test, row_stale, row_pcalls, new_interp, event, h, k, l, h0, k0, l0) = render_pixel(
-                fpixel, spixel, P, Q, src, cells, phi_state, Fhkl, pv_table, row_stale, row_pcalls, row_interp,
-                omega_terms, (r * fpixels + fpixel) * nterm, rec, False)
-            row_interp = new_interp
-            # C L3039-3040: the float image is float32; the sum is rounded once
-            floatimage[spixel * fpixels + fpixel] = np.float32(0.0 + test)
-            if event and events[r, 0] == 0.0:
-                events[r, 0] = 1.0
-                events[r, 1] = fpixel
-                events[r, 2] = h
-                events[r, 3] = k
-                events[r, 4] = l
-                events[r, 5] = h0
-                events[r, 6] = k0
-                events[r, 7] = l0
+        render_pixels(row0 + r, 0, fpixels, P, Q, mask, src, cells, phi_state, Fhkl, pv_table,
+                      stale, pcalls, interp, floatimage, omega_terms, r * row_terms, events, r,
+                      rec, False, no_snaps, 0, -2, -2)
 
 
 @njit(cache=True, error_model="numpy")
@@ -83,38 +63,18 @@ def render_rows_serial(row0, row1, P, Q, mask, src, cells, phi_state, Fhkl, pv_t
     P, Q, mask, src, cells = borrowed(P), borrowed(Q), borrowed(mask), borrowed(src), borrowed(cells)
     phi_state, Fhkl, pv_table = borrowed(phi_state), borrowed(Fhkl), borrowed(pv_table)
     floatimage, omega_terms, events, rec = borrowed(floatimage), borrowed(omega_terms), borrowed(events), borrowed(rec)
+    snaps = borrowed(snaps)
     fpixels = Q[Q_FPIXELS]
-    nterm = Q[Q_OMEGA_TERMS]
-    record = print_f >= -1
+    row_terms = fpixels * Q[Q_OMEGA_TERMS]
     stale = state[0]
     pcalls = state[1]
     interp = state[2] != 0
     nsnap = 0
     for r in range(row1 - row0):
-        spixel = row0 + r
         events[r, 0] = 0.0
-        for fpixel in range(fpixels):
-            if not rendered(fpixel, spixel, Q, mask):
-                continue
-            (test, stale, pcalls, interp, event, h, k, l, h0, k0, l0) = render_pixel(
-                fpixel, spixel, P, Q, src, cells, phi_state, Fhkl, pv_table, stale, pcalls, interp,
-                omega_terms, (r * fpixels + fpixel) * nterm, rec, record)
-            floatimage[spixel * fpixels + fpixel] = np.float32(0.0 + test)
-            if event:
-                events[r, 0] = 1.0
-                events[r, 1] = fpixel
-                events[r, 2] = h
-                events[r, 3] = k
-                events[r, 4] = l
-                events[r, 5] = h0
-                events[r, 6] = k0
-                events[r, 7] = l0
-            if record and (print_f < 0 or (fpixel == print_f and spixel == print_s)):
-                snaps[nsnap, :N_REC] = rec
-                snaps[nsnap, N_REC] = fpixel
-                snaps[nsnap, N_REC + 1] = spixel
-                snaps[nsnap, N_REC + 2] = floatimage[spixel * fpixels + fpixel]
-                nsnap += 1
+        stale, pcalls, interp, nsnap = render_pixels(
+            row0 + r, 0, fpixels, P, Q, mask, src, cells, phi_state, Fhkl, pv_table, stale, pcalls, interp,
+            floatimage, omega_terms, r * row_terms, events, r, rec, print_f >= -1, snaps, nsnap, print_f, print_s)
     state[0] = stale
     state[1] = pcalls
     state[2] = 1 if interp else 0

@@ -2,7 +2,7 @@
 
 Each thread walks the pixels of a block of rows with a grid-stride loop and
 runs the C's loop nest for its pixel: the same
-:func:`~nanobragg_nb.kernels.pixel.render_pixel` as the CPU kernel (or, in
+:func:`~nanobragg_nb.kernels.pixel.render_pixels` as the CPU kernel (or, in
 fast mode, :func:`~nanobragg_nb.kernels.pixel_fast.render_pixel_flat` as the
 CPU's fast kernel), compiled as a device function, so the physics exists
 once. The serial-order state comes in from :mod:`nanobragg_nb.cuda_engine`;
@@ -35,7 +35,7 @@ from numba.extending import register_jitable
 
 from .. import jit_cache
 from ..physics_fast import floor32
-from .pixel import Q_FPIXELS, Q_OMEGA_TERMS, render_pixel, rendered
+from .pixel import Q_FPIXELS, Q_OMEGA_TERMS, render_pixels, rendered
 from .pixel_fast import N_FP, N_FQ, flat_loop_applies, render_pixel_flat
 
 SIMULATOR = bool(numba.config.ENABLE_CUDASIM)
@@ -72,7 +72,7 @@ else:
     CACHE = False
 
 
-# C L2531-2662: the parallel pixel loop, one thread per pixel of rows row0.., ROI and mask skip
+# C L2531-2642: the parallel pixel loop, one thread per pixel of rows row0..
 @register_jitable
 def _render_block(fast, interpolation, pix0, npix, P, Q, mask, src, cells, phi_state, Fhkl, pv_table,
                   fcells, fweights, stale_after, Ff, FP, FQ, stale, pcalls, interp,
@@ -85,23 +85,33 @@ def _render_block(fast, interpolation, pix0, npix, P, Q, mask, src, cells, phi_s
     fpixels = Q[Q_FPIXELS]
     nterm = Q[Q_OMEGA_TERMS]
     interp_now = interp if interpolation else False
+    events = cuda.local.array((1, 8), numba.float64)
+    no_snaps = cuda.local.array((1, 1), numba.float64)
     for n in range(cuda.grid(1), npix, cuda.gridsize(1)):
         index = pix0 + n
         spixel = index // fpixels
         fpixel = index - spixel * fpixels
         if not rendered(fpixel, spixel, Q, mask):
             continue
+        events[0, 0] = 0.0
         if fast:
             (test, _stale, _pcalls, _interp, event, h, k, l, h0, k0, l0) = render_pixel_flat(
                 fpixel, spixel, P, Q, src, cells, phi_state, Fhkl, pv_table,
                 fcells, fweights, stale_after, Ff, FP, FQ, stale, pcalls, False,
                 omega_terms, n * nterm, rec)
+            # the float image is float32; the sum is rounded once
+            floatimage[index] = 0.0 + test
         else:
-            (test, _stale, _pcalls, _interp, event, h, k, l, h0, k0, l0) = render_pixel(
-                fpixel, spixel, P, Q, src, cells, phi_state, Fhkl, pv_table,
-                stale, pcalls, interp_now, omega_terms, n * nterm, rec, False)
-        # C L3039-3040: the float image is float32; the sum is rounded once
-        floatimage[index] = 0.0 + test
+            render_pixels(spixel, fpixel, fpixel + 1, P, Q, mask, src, cells, phi_state, Fhkl, pv_table,
+                          stale, pcalls, interp_now, floatimage, omega_terms, (n - fpixel) * nterm, events, 0,
+                          rec, False, no_snaps, 0, -2, -2)
+            event = events[0, 0] != 0.0
+            h = events[0, 2]
+            k = events[0, 3]
+            l = events[0, 4]
+            h0 = events[0, 5]
+            k0 = events[0, 6]
+            l0 = events[0, 7]
         if event:
             cuda.atomic.min(first_event, 0, index)
             if index == detail_pixel:

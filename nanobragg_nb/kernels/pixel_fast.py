@@ -1,6 +1,6 @@
 """One pixel of the fast mode: the C's loop nest with a float32 inner loop.
 
-:func:`render_pixel_fast` follows :func:`~nanobragg_nb.kernels.pixel.render_pixel`
+:func:`render_pixel_flat` follows :func:`~nanobragg_nb.kernels.pixel.render_pixels`
 block for block down to the scattering vector of each sub-pixel and source,
 in float64 and in the C's order (position, solid angle, capture fraction,
 polarization and their serial-order state are the faithful ones). The phi
@@ -14,7 +14,7 @@ C's order, so the phi=0 reuse comes out as in the C; ``stale_after`` gives
 the state the loop leaves behind.
 
 Runs that the flat loop does not cover go through the faithful
-``render_pixel`` pixel by pixel: tricubic interpolation while it is on, the
+``render_pixels`` pixel by pixel: tricubic interpolation while it is on, the
 ``-oversample_thick/_polar/_omega`` running-sum multiplications, and a
 non-integer number of unit cells with the square crystal.
 """
@@ -31,7 +31,7 @@ from .pixel import (P_ASTAR, P_BEAM, P_BSTAR, P_CLOSE_DISTANCE, P_CSTAR, P_DEFAU
                     P_R_E_SQR, P_SDET, P_SUBPIXEL_SIZE, P_THICK, P_THICKSTEP, Q_CURVED, Q_H_MAX, Q_H_MIN, Q_HKLS,
                     Q_K_MAX, Q_K_MIN, Q_L_MAX, Q_L_MIN, Q_MOSAIC_DOMAINS, Q_NOPOLAR, Q_OVERSAMPLE, Q_OVERSAMPLE_OMEGA,
                     Q_OVERSAMPLE_POLAR, Q_OVERSAMPLE_THICK, Q_PHISTEPS, Q_POINT_PIXEL, Q_SHAPE, Q_SOURCES, Q_STEPS,
-                    Q_THICKSTEPS, GAUSS, ROUND, SQUARE, TOPHAT, render_pixel)
+                    Q_THICKSTEPS, GAUSS, ROUND, SQUARE, TOPHAT)
 
 # indices into the float32 parameter array FP
 (FP_NA, FP_NB, FP_NC, FP_FUDGE, FP_DEFAULT_F, FP_ASTAR, FP_BSTAR, FP_CSTAR, FP_H_MIN, FP_H_MAX, FP_K_MIN, FP_K_MAX,
@@ -249,33 +249,20 @@ def lattice_sum(fc, state, fw, nloop, sx, sy, sz, shape, nearest, Ff, FP, kdim, 
 
 @register_jitable
 def flat_loop_applies(FQ, interp):
-    """Whether :func:`render_pixel_flat` renders a pixel (else the faithful ``render_pixel`` does)."""
+    """Whether :func:`render_pixel_flat` renders a pixel (else the faithful ``render_pixels`` does)."""
     return not interp and FQ[FQ_EXACT] == 0
-
-
-@register_jitable
-def render_pixel_fast(fpixel, spixel, P, Q, src, cells, phi_state, Fhkl, pv_table,
-                      fcells, fweights, stale_after, Ff, FP, FQ,
-                      stale, pcalls, interp, omega_terms, omega_base, rec):
-    """The C's loop body for one rendered pixel, fast mode.
-
-    Parameters and return value as for
-    :func:`~nanobragg_nb.kernels.pixel.render_pixel` (without printout
-    recording), plus the :class:`FastTables` arrays.
-    """
-    if not flat_loop_applies(FQ, interp):
-        return render_pixel(fpixel, spixel, P, Q, src, cells, phi_state, Fhkl, pv_table,
-                            stale, pcalls, interp, omega_terms, omega_base, rec, False)
-    return render_pixel_flat(fpixel, spixel, P, Q, src, cells, phi_state, Fhkl, pv_table,
-                             fcells, fweights, stale_after, Ff, FP, FQ,
-                             stale, pcalls, interp, omega_terms, omega_base, rec)
 
 
 @register_jitable
 def render_pixel_flat(fpixel, spixel, P, Q, src, cells, phi_state, Fhkl, pv_table,
                       fcells, fweights, stale_after, Ff, FP, FQ,
                       stale, pcalls, interp, omega_terms, omega_base, rec):
-    """:func:`render_pixel_fast` where :func:`flat_loop_applies` (interpolation off)."""
+    """The C's loop body for one pixel in fast mode, where :func:`flat_loop_applies`.
+
+    Parameters and return value as for the faithful loop body
+    (:func:`~nanobragg_nb.kernels.pixel.render_pixels`) for one pixel,
+    without printout recording, plus the :class:`FastTables` arrays; returns
+    (pixel value, stale, pcalls, interp, event, h, k, l, h0, k0, l0)."""
     pixel_size = P[P_PIXEL_SIZE]
     subpixel_size = P[P_SUBPIXEL_SIZE]
     oversample = Q[Q_OVERSAMPLE]
