@@ -137,14 +137,9 @@ def render_pixels(spixel, fpixel0, fpixel1, P, Q, mask, src, cells, phi_state, F
     tuple
         (stale, pcalls, interp, nsnap) after the last pixel.
     """
-    pixel_size = P[P_PIXEL_SIZE]
-    subpixel_size = P[P_SUBPIXEL_SIZE]
     oversample = Q[Q_OVERSAMPLE]
     detector_thickstep = P[P_THICKSTEP]
     detector_thick = P[P_THICK]
-    detector_mu = P[P_MU]
-    close_distance = P[P_CLOSE_DISTANCE]
-    distance = P[P_DISTANCE]
     polarization = P[P_POLARIZATION]
     dmin = P[P_DMIN]
     Na = P[P_NA]
@@ -213,21 +208,12 @@ def render_pixels(spixel, fpixel0, fpixel1, P, Q, mask, src, cells, phi_state, F
             for subS in range(oversample):
                 for subF in range(oversample):
                     trace("subpixel", (subS, subF))
-                    Fdet = subpixel_size * (fpixel * oversample + subF) + subpixel_size / 2.0
-                    Sdet = subpixel_size * (spixel * oversample + subS) + subpixel_size / 2.0
+                    Fdet, Sdet, pos_x, pos_y, pos_z = subpixel_position(fpixel, spixel, subS, subF, Odet, P, Q)
                     trace("Fdet_Sdet_Odet", (Fdet, Sdet, Odet))
-                    pos_x = Fdet * P[P_FDET] + Sdet * P[P_SDET] + Odet * P[P_ODET] + P[P_PIX0]
-                    pos_y = Fdet * P[P_FDET + 1] + Sdet * P[P_SDET + 1] + Odet * P[P_ODET + 1] + P[P_PIX0 + 1]
-                    pos_z = Fdet * P[P_FDET + 2] + Sdet * P[P_SDET + 2] + Odet * P[P_ODET + 2] + P[P_PIX0 + 2]
 
                     # C L2707-2716: curved detector: every pixel at the same distance
                     if Q[Q_CURVED] != 0:
-                        vx = distance * P[P_BEAM]
-                        vy = distance * P[P_BEAM + 1]
-                        vz = distance * P[P_BEAM + 2]
-                        nx, ny, nz = rotate_axis(vx, vy, vz, P[P_SDET], P[P_SDET + 1], P[P_SDET + 2], pos_y / distance)
-                        pos_x, pos_y, pos_z = rotate_axis(nx, ny, nz, P[P_FDET], P[P_FDET + 1], P[P_FDET + 2],
-                                                          pos_z / distance)
+                        pos_x, pos_y, pos_z = curved_position(pos_y, pos_z, P)
                     trace("pixel_pos", (pos_x, pos_y, pos_z))
 
                     # C L2717-2730: diffracted direction, airpath, solid angle of the pixel
@@ -235,9 +221,7 @@ def render_pixels(spixel, fpixel0, fpixel1, P, Q, mask, src, cells, phi_state, F
                     trace("diffracted", (diff_x, diff_y, diff_z))
                     trace("airpath", airpath)
                     if omega_pixel == 0.0 or oversample_omega:
-                        omega_pixel = pixel_size * pixel_size / airpath / airpath * close_distance / airpath
-                        if Q[Q_POINT_PIXEL] != 0:
-                            omega_pixel = 1.0 / airpath / airpath
+                        omega_pixel = solid_angle(airpath, P, Q)
                     trace("omega_pixel", omega_pixel)
                     if oversample_omega:
                         omega_terms[omega_base + omega_n] = omega_pixel
@@ -247,9 +231,7 @@ def render_pixels(spixel, fpixel0, fpixel1, P, Q, mask, src, cells, phi_state, F
 
                     # C L2731-2740: fraction of photons this layer captures
                     if capture_fraction == 0.0 or oversample_thick:
-                        parallax = dot(diff_x, diff_y, diff_z, P[P_ODET], P[P_ODET + 1], P[P_ODET + 2])
-                        capture_fraction = (math.exp(-thick_tic * detector_thickstep * detector_mu / parallax)
-                                            - math.exp(-(thick_tic + 1) * detector_thickstep * detector_mu / parallax))
+                        capture_fraction = layer_capture(thick_tic, diff_x, diff_y, diff_z, P)
                     trace("capture_fraction", capture_fraction)
 
                     # C L2741-2760: sources: incident direction, wavelength, scattering vector
@@ -457,3 +439,48 @@ def render_pixels(spixel, fpixel0, fpixel1, P, Q, mask, src, cells, phi_state, F
             snaps[nsnap, N_REC + 2] = floatimage[spixel * fpixels + fpixel]
             nsnap += 1
     return stale, pcalls, interp, nsnap
+
+
+# The per-sub-pixel geometry, shared by the faithful loop (render_pixels) and the
+# fast one (pixel_fast.render_pixel_flat); the loops mark the C lines they mirror.
+
+@register_jitable
+def subpixel_position(fpixel, spixel, subS, subF, Odet, P, Q):
+    """(Fdet, Sdet) on the detector and the sub-pixel's position in space (C L2694-2706)."""
+    subpixel_size = P[P_SUBPIXEL_SIZE]
+    oversample = Q[Q_OVERSAMPLE]
+    Fdet = subpixel_size * (fpixel * oversample + subF) + subpixel_size / 2.0
+    Sdet = subpixel_size * (spixel * oversample + subS) + subpixel_size / 2.0
+    pos_x = Fdet * P[P_FDET] + Sdet * P[P_SDET] + Odet * P[P_ODET] + P[P_PIX0]
+    pos_y = Fdet * P[P_FDET + 1] + Sdet * P[P_SDET + 1] + Odet * P[P_ODET + 1] + P[P_PIX0 + 1]
+    pos_z = Fdet * P[P_FDET + 2] + Sdet * P[P_SDET + 2] + Odet * P[P_ODET + 2] + P[P_PIX0 + 2]
+    return Fdet, Sdet, pos_x, pos_y, pos_z
+
+
+@register_jitable
+def curved_position(pos_y, pos_z, P):
+    """-curved_det: the lab y and z of the flat position, read as angles at ``distance`` (C L2709-2715)."""
+    distance = P[P_DISTANCE]
+    vx = distance * P[P_BEAM]
+    vy = distance * P[P_BEAM + 1]
+    vz = distance * P[P_BEAM + 2]
+    nx, ny, nz = rotate_axis(vx, vy, vz, P[P_SDET], P[P_SDET + 1], P[P_SDET + 2], pos_y / distance)
+    return rotate_axis(nx, ny, nz, P[P_FDET], P[P_FDET + 1], P[P_FDET + 2], pos_z / distance)
+
+
+@register_jitable
+def solid_angle(airpath, P, Q):
+    """omega_pixel: the full pixel's solid angle, or 1/R^2 with -point_pixel (C L2724-2726)."""
+    if Q[Q_POINT_PIXEL] != 0:
+        return 1.0 / airpath / airpath
+    return P[P_PIXEL_SIZE] * P[P_PIXEL_SIZE] / airpath / airpath * P[P_CLOSE_DISTANCE] / airpath
+
+
+@register_jitable
+def layer_capture(thick_tic, diff_x, diff_y, diff_z, P):
+    """capture_fraction: photons absorbed by detector layer ``thick_tic`` (C L2735-2738)."""
+    parallax = dot(diff_x, diff_y, diff_z, P[P_ODET], P[P_ODET + 1], P[P_ODET + 2])
+    detector_thickstep = P[P_THICKSTEP]
+    detector_mu = P[P_MU]
+    return (math.exp(-thick_tic * detector_thickstep * detector_mu / parallax)
+            - math.exp(-(thick_tic + 1) * detector_thickstep * detector_mu / parallax))

@@ -24,14 +24,13 @@ from dataclasses import dataclass
 import numpy as np
 from numba.extending import register_jitable
 
-from ..physics import dot, magnitude, polarization_factor, rotate_axis, unitize
+from ..physics import magnitude, polarization_factor, unitize
 from ..physics_fast import FAST, floor32, sinc3_fast, sincg_parts
-from .pixel import (P_ASTAR, P_BEAM, P_BSTAR, P_CLOSE_DISTANCE, P_CSTAR, P_DEFAULT_F, P_DISTANCE, P_DMIN, P_FDET,
-                    P_FLUENCE, P_FUDGE, P_I_BG, P_MU, P_NA, P_NB, P_NC, P_ODET, P_PIX0, P_PIXEL_SIZE, P_POLARIZATION,
-                    P_R_E_SQR, P_SDET, P_SUBPIXEL_SIZE, P_THICK, P_THICKSTEP, Q_CURVED, Q_H_MAX, Q_H_MIN, Q_HKLS,
-                    Q_K_MAX, Q_K_MIN, Q_L_MAX, Q_L_MIN, Q_MOSAIC_DOMAINS, Q_NOPOLAR, Q_OVERSAMPLE, Q_OVERSAMPLE_OMEGA,
-                    Q_OVERSAMPLE_POLAR, Q_OVERSAMPLE_THICK, Q_PHISTEPS, Q_POINT_PIXEL, Q_SHAPE, Q_SOURCES, Q_STEPS,
-                    Q_THICKSTEPS, GAUSS, ROUND, SQUARE, TOPHAT)
+from .pixel import (P_ASTAR, P_BSTAR, P_CSTAR, P_DEFAULT_F, P_DMIN, P_FLUENCE, P_FUDGE, P_I_BG, P_NA, P_NB, P_NC,
+                    P_POLARIZATION, P_R_E_SQR, P_THICK, P_THICKSTEP, Q_CURVED, Q_H_MAX, Q_H_MIN, Q_HKLS, Q_K_MAX,
+                    Q_K_MIN, Q_L_MAX, Q_L_MIN, Q_MOSAIC_DOMAINS, Q_NOPOLAR, Q_OVERSAMPLE, Q_OVERSAMPLE_OMEGA,
+                    Q_OVERSAMPLE_POLAR, Q_OVERSAMPLE_THICK, Q_PHISTEPS, Q_SHAPE, Q_SOURCES, Q_STEPS, Q_THICKSTEPS,
+                    GAUSS, ROUND, SQUARE, TOPHAT, curved_position, layer_capture, solid_angle, subpixel_position)
 
 # indices into the float32 parameter array FP
 (FP_NA, FP_NB, FP_NC, FP_FUDGE, FP_DEFAULT_F, FP_ASTAR, FP_BSTAR, FP_CSTAR, FP_H_MIN, FP_H_MAX, FP_K_MIN, FP_K_MAX,
@@ -263,13 +262,8 @@ def render_pixel_flat(fpixel, spixel, P, Q, src, cells, phi_state, Fhkl, pv_tabl
     (:func:`~nanobragg_nb.kernels.pixel.render_pixels`) for one pixel,
     without printout recording, plus the :class:`FastTables` arrays; returns
     (pixel value, stale, pcalls, interp, event, h, k, l, h0, k0, l0)."""
-    pixel_size = P[P_PIXEL_SIZE]
-    subpixel_size = P[P_SUBPIXEL_SIZE]
     oversample = Q[Q_OVERSAMPLE]
     detector_thickstep = P[P_THICKSTEP]
-    detector_mu = P[P_MU]
-    close_distance = P[P_CLOSE_DISTANCE]
-    distance = P[P_DISTANCE]
     dmin = P[P_DMIN]
     shape = Q[Q_SHAPE]
     nearest = FQ[FQ_NEAREST] != 0
@@ -297,34 +291,21 @@ def render_pixel_flat(fpixel, spixel, P, Q, src, cells, phi_state, Fhkl, pv_tabl
         # C L2688-2706: sub-pixels, slow axis outer; the sub-pixel position in space
         for subS in range(oversample):
             for subF in range(oversample):
-                Fdet = subpixel_size * (fpixel * oversample + subF) + subpixel_size / 2.0
-                Sdet = subpixel_size * (spixel * oversample + subS) + subpixel_size / 2.0
-                pos_x = Fdet * P[P_FDET] + Sdet * P[P_SDET] + Odet * P[P_ODET] + P[P_PIX0]
-                pos_y = Fdet * P[P_FDET + 1] + Sdet * P[P_SDET + 1] + Odet * P[P_ODET + 1] + P[P_PIX0 + 1]
-                pos_z = Fdet * P[P_FDET + 2] + Sdet * P[P_SDET + 2] + Odet * P[P_ODET + 2] + P[P_PIX0 + 2]
+                _Fdet, _Sdet, pos_x, pos_y, pos_z = subpixel_position(fpixel, spixel, subS, subF, Odet, P, Q)
 
                 # C L2707-2716: curved detector: every pixel at the same distance
                 if Q[Q_CURVED] != 0:
-                    vx = distance * P[P_BEAM]
-                    vy = distance * P[P_BEAM + 1]
-                    vz = distance * P[P_BEAM + 2]
-                    nx, ny, nz = rotate_axis(vx, vy, vz, P[P_SDET], P[P_SDET + 1], P[P_SDET + 2], pos_y / distance)
-                    pos_x, pos_y, pos_z = rotate_axis(nx, ny, nz, P[P_FDET], P[P_FDET + 1], P[P_FDET + 2],
-                                                      pos_z / distance)
+                    pos_x, pos_y, pos_z = curved_position(pos_y, pos_z, P)
 
                 # C L2717-2730: diffracted direction, airpath, solid angle of the pixel
                 airpath, diff_x, diff_y, diff_z = unitize(pos_x, pos_y, pos_z)
                 if omega_pixel == 0.0:
-                    omega_pixel = pixel_size * pixel_size / airpath / airpath * close_distance / airpath
-                    if Q[Q_POINT_PIXEL] != 0:
-                        omega_pixel = 1.0 / airpath / airpath
+                    omega_pixel = solid_angle(airpath, P, Q)
                 omega_terms[omega_base] = omega_pixel
 
                 # C L2731-2740: fraction of photons this layer captures
                 if capture_fraction == 0.0:
-                    parallax = dot(diff_x, diff_y, diff_z, P[P_ODET], P[P_ODET + 1], P[P_ODET + 2])
-                    capture_fraction = (math.exp(-thick_tic * detector_thickstep * detector_mu / parallax)
-                                        - math.exp(-(thick_tic + 1) * detector_thickstep * detector_mu / parallax))
+                    capture_fraction = layer_capture(thick_tic, diff_x, diff_y, diff_z, P)
 
                 # C L2741-2760: sources: incident direction, wavelength, scattering vector
                 for source in range(Q[Q_SOURCES]):
