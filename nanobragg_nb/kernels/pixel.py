@@ -236,14 +236,8 @@ def render_pixels(spixel, fpixel0, fpixel1, P, Q, mask, src, cells, phi_state, F
 
                     # C L2741-2760: sources: incident direction, wavelength, scattering vector
                     for source in range(Q[Q_SOURCES]):
-                        inc_x = -src[source, 0]
-                        inc_y = -src[source, 1]
-                        inc_z = -src[source, 2]
-                        lambda_ = src[source, 3]
-                        scat_x = (diff_x - inc_x) / lambda_
-                        scat_y = (diff_y - inc_y) / lambda_
-                        scat_z = (diff_z - inc_z) / lambda_
-                        stol = 0.5 * magnitude(scat_x, scat_y, scat_z)
+                        inc_x, inc_y, inc_z, lambda_, scat_x, scat_y, scat_z, stol = scattering_vector(
+                            diff_x, diff_y, diff_z, src[source, 0], src[source, 1], src[source, 2], src[source, 3])
                         trace("source", source)
                         trace("incident", (inc_x, inc_y, inc_z))
                         trace("lambda", lambda_)
@@ -484,3 +478,16 @@ def layer_capture(thick_tic, diff_x, diff_y, diff_z, P):
     detector_mu = P[P_MU]
     return (math.exp(-thick_tic * detector_thickstep * detector_mu / parallax)
             - math.exp(-(thick_tic + 1) * detector_thickstep * detector_mu / parallax))
+
+
+@register_jitable
+def scattering_vector(diff_x, diff_y, diff_z, source_x, source_y, source_z, lambda_):
+    """The incident direction, wavelength, scattering vector and sin(theta)/lambda of a source (C L2745-2760)."""
+    inc_x = -source_x
+    inc_y = -source_y
+    inc_z = -source_z
+    scat_x = (diff_x - inc_x) / lambda_
+    scat_y = (diff_y - inc_y) / lambda_
+    scat_z = (diff_z - inc_z) / lambda_
+    stol = 0.5 * magnitude(scat_x, scat_y, scat_z)
+    return inc_x, inc_y, inc_z, lambda_, scat_x, scat_y, scat_z, stol

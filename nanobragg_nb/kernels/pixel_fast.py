@@ -24,13 +24,14 @@ from dataclasses import dataclass
 import numpy as np
 from numba.extending import register_jitable
 
-from ..physics import magnitude, polarization_factor, unitize
+from ..physics import polarization_factor, unitize
 from ..physics_fast import FAST, floor32, sinc3_fast, sincg_parts
 from .pixel import (P_ASTAR, P_BSTAR, P_CSTAR, P_DEFAULT_F, P_DMIN, P_FLUENCE, P_FUDGE, P_I_BG, P_NA, P_NB, P_NC,
                     P_POLARIZATION, P_R_E_SQR, P_THICK, P_THICKSTEP, Q_CURVED, Q_H_MAX, Q_H_MIN, Q_HKLS, Q_K_MAX,
                     Q_K_MIN, Q_L_MAX, Q_L_MIN, Q_MOSAIC_DOMAINS, Q_NOPOLAR, Q_OVERSAMPLE, Q_OVERSAMPLE_OMEGA,
                     Q_OVERSAMPLE_POLAR, Q_OVERSAMPLE_THICK, Q_PHISTEPS, Q_SHAPE, Q_SOURCES, Q_STEPS, Q_THICKSTEPS,
-                    GAUSS, ROUND, SQUARE, TOPHAT, curved_position, layer_capture, solid_angle, subpixel_position)
+                    GAUSS, ROUND, SQUARE, TOPHAT, curved_position, layer_capture, scattering_vector, solid_angle,
+                    subpixel_position)
 
 # indices into the float32 parameter array FP
 (FP_NA, FP_NB, FP_NC, FP_FUDGE, FP_DEFAULT_F, FP_ASTAR, FP_BSTAR, FP_CSTAR, FP_H_MIN, FP_H_MAX, FP_K_MIN, FP_K_MAX,
@@ -309,14 +310,8 @@ def render_pixel_flat(fpixel, spixel, P, Q, src, cells, phi_state, Fhkl, pv_tabl
 
                 # C L2741-2760: sources: incident direction, wavelength, scattering vector
                 for source in range(Q[Q_SOURCES]):
-                    inc_x = -src[source, 0]
-                    inc_y = -src[source, 1]
-                    inc_z = -src[source, 2]
-                    lambda_ = src[source, 3]
-                    scat_x = (diff_x - inc_x) / lambda_
-                    scat_y = (diff_y - inc_y) / lambda_
-                    scat_z = (diff_z - inc_z) / lambda_
-                    stol = 0.5 * magnitude(scat_x, scat_y, scat_z)
+                    inc_x, inc_y, inc_z, _lambda, scat_x, scat_y, scat_z, stol = scattering_vector(
+                        diff_x, diff_y, diff_z, src[source, 0], src[source, 1], src[source, 2], src[source, 3])
 
                     # C L2761-2769: skip sources beyond the resolution limit
                     if dmin > 0.0 and stol > 0.0:
