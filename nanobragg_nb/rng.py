@@ -297,7 +297,7 @@ def mosaic_rotation_umat(mosaicity, idum, shuffle):
     return out
 
 
-# C L3537-3538: umat2misset, scale a vector to unit length when nonzero
+# C L3537-3538: umat2misset, scale a vector to unit length when nonzero; returns (length, vector)
 @njit(cache=True)
 def _unit3(x, y, z):
     m = math.sqrt(x * x + y * y + z * z)
@@ -305,15 +305,15 @@ def _unit3(x, y, z):
         x /= m
         y /= m
         z /= m
-    return x, y, z
+    return m, x, y, z
 
 
 # C L3534-3550: umat2misset, normalised cross products of the rows (again at L3559-3576)
 @njit(cache=True)
 def _crosses(uxx, uxy, uxz, uyx, uyy, uyz, uzx, uzy, uzz):
-    xcy = _unit3(uxy * uyz - uxz * uyy, uxz * uyx - uxx * uyz, uxx * uyy - uxy * uyx)
-    ycz = _unit3(uyy * uzz - uyz * uzy, uyz * uzx - uyx * uzz, uyx * uzy - uyy * uzx)
-    zcx = _unit3(uzy * uxz - uzz * uxy, uzz * uxx - uzx * uxz, uzx * uxy - uzy * uxx)
+    xcy = _unit3(uxy * uyz - uxz * uyy, uxz * uyx - uxx * uyz, uxx * uyy - uxy * uyx)[1:]
+    ycz = _unit3(uyy * uzz - uyz * uzy, uyz * uzx - uyx * uzz, uyx * uzy - uyy * uzx)[1:]
+    zcx = _unit3(uzy * uxz - uzz * uxy, uzz * uxx - uzx * uxz, uzx * uxy - uzy * uxx)[1:]
     return xcy, ycz, zcx
 
 
@@ -335,21 +335,9 @@ def umat2misset(umat):
     uxx, uxy, uxz = umat[0], umat[1], umat[2]
     uyx, uyy, uyz = umat[3], umat[4], umat[5]
     uzx, uzy, uzz = umat[6], umat[7], umat[8]
-    mx = math.sqrt(uxx * uxx + uxy * uxy + uxz * uxz)
-    my = math.sqrt(uyx * uyx + uyy * uyy + uyz * uyz)
-    mz = math.sqrt(uzx * uzx + uzy * uzy + uzz * uzz)
-    if mx > 0:
-        uxx /= mx
-        uxy /= mx
-        uxz /= mx
-    if my > 0:
-        uyx /= my
-        uyy /= my
-        uyz /= my
-    if mz > 0:
-        uzx /= mz
-        uzy /= mz
-        uzz /= mz
+    mx, uxx, uxy, uxz = _unit3(uxx, uxy, uxz)
+    my, uyx, uyy, uyz = _unit3(uyx, uyy, uyz)
+    mz, uzx, uzy, uzz = _unit3(uzx, uzy, uzz)
     if mx >= 0 and my <= 0 and mz <= 0:
         uyx, uyy, uyz = 0.0, 1.0, 0.0
         uzx, uzy, uzz = 0.0, 0.0, 1.0
@@ -368,21 +356,9 @@ def umat2misset(umat):
             uyx, uyy, uyz = zcx
         if mz <= 0:
             uzx, uzy, uzz = xcy
-    mx = math.sqrt(uxx * uxx + uxy * uxy + uxz * uxz)
-    my = math.sqrt(uyx * uyx + uyy * uyy + uyz * uyz)
-    mz = math.sqrt(uzx * uzx + uzy * uzy + uzz * uzz)
-    if mx > 0:
-        uxx /= mx
-        uxy /= mx
-        uxz /= mx
-    if my > 0:
-        uyx /= my
-        uyy /= my
-        uyz /= my
-    if mz > 0:
-        uzx /= mz
-        uzy /= mz
-        uzz /= mz
+    mx, uxx, uxy, uxz = _unit3(uxx, uxy, uxz)
+    my, uyx, uyy, uyz = _unit3(uyx, uyy, uyz)
+    mz, uzx, uzy, uzz = _unit3(uzx, uzy, uzz)
     if uzx * uzx < 1.0:
         rotx = math.atan2(uzy, uzz)
         roty = math.atan2(-uzx, math.sqrt(uzy * uzy + uzz * uzz))
