@@ -30,12 +30,12 @@ WORKLOADS = {
 
 def prepare(args):
     """Setup and kernel tables of a workload, and its number of inner iterations."""
-    from nanobragg_nb import rng
-    from nanobragg_nb.cparse import parse_args
-    from nanobragg_nb.engine import rendered_mask
-    from nanobragg_nb.kernels import tables
-    from nanobragg_nb.log import Log
-    from nanobragg_nb.setup import prepare as prepare_setup
+    from nanobragg_nb.core import rng
+    from nanobragg_nb.programs.nanobragg.cparse import parse_args
+    from nanobragg_nb.core.engines.progress import rendered_mask
+    from nanobragg_nb.core.kernels import tables
+    from nanobragg_nb.core.log import Log
+    from nanobragg_nb.core.setup import prepare as prepare_setup
     s = prepare_setup(parse_args(args.split()).config, Log(), rng.RandomState())
     s.progress_meter = False
     t = tables.build(s)
@@ -76,12 +76,12 @@ def main(argv=None):
 
     import numba
 
-    from nanobragg_nb import cuda_engine, engine
+    from nanobragg_nb.core.engines import cuda as cuda_engine, cpu as engine
     reason = cuda_engine.unusable_reason()
     if reason:
         print(f"gpu_bench: no GPU: {reason}", file=sys.stderr)
         return 2
-    from nanobragg_nb.kernels import cuda as kernels
+    from nanobragg_nb.core.kernels import cuda as kernels
     cores = numba.config.NUMBA_NUM_THREADS
     numba.set_num_threads(cores)
     report = {"gpu": kernels.device_name(), "cpu_threads": cores, "numba": numba.__version__, "runs": []}

@@ -15,8 +15,8 @@ from . import jit_cache as _jit_cache  # noqa: E402
 # before any cached kernel is decorated: an edit of code they are compiled from recompiles them
 _jit_cache.install()
 
-from .config import Beam, Config, Crystal, Detector, Output, Sampling  # noqa: E402
-from .api import Result, simulate  # noqa: E402
+from .core.config import Beam, Config, Crystal, Detector, Output, Sampling  # noqa: E402
+from .programs.nanobragg.api import Result, simulate  # noqa: E402
+from .version import __version__  # noqa: E402, F401
 
-__version__ = "0.1.0"
 __all__ = ["Config", "Beam", "Crystal", "Detector", "Sampling", "Output", "simulate", "Result"]

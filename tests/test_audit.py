@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from nanobragg_nb import audit, csource, markers
+from nanobragg_nb.audit import blocks as audit, csource, markers
 from nanobragg_nb.errors import ArgumentError
 
 ROOT = audit.source_root()
@@ -29,7 +29,7 @@ def test_reference_names_the_pinned_c():
     assert d["sha256"] == "ff65983e2e527f171c08142c9e34e0558d43c0c5579e4e73f2757796520a3343"
     assert d["kernels"]["cpu"]["tile"]["range"] == [2584, 3049]
     assert d["kernels"]["cuda"]["tile"]["range"] == [2584, 3049]
-    assert "nanobragg_nb/kernels/cuda.py" in d["kernels"]["cuda"]["files"]
+    assert "nanobragg_nb/core/kernels/cuda.py" in d["kernels"]["cuda"]["files"]
 
 
 def test_every_marker_in_the_package_is_well_formed():
@@ -59,12 +59,12 @@ def test_cpu_kernel_tiles_the_loop_nest_without_gap_or_overlap():
     assert pieces[0][0] == 2584 and pieces[-1][1] == 3049
     assert all(nxt[0] == cur[1] + 1 for cur, nxt in zip(pieces, pieces[1:]))
     # both halves of the kernel take part: the row loop and the shared pixel body
-    assert {mk.path for mk in g.tile} == {"nanobragg_nb/kernels/cpu.py", "nanobragg_nb/kernels/pixel.py"}
+    assert {mk.path for mk in g.tile} == {"nanobragg_nb/core/kernels/cpu.py", "nanobragg_nb/core/kernels/pixel.py"}
 
 
 def test_cuda_kernel_is_covered_once_it_exists(capsys):
     g = audit.audit_group(REF, "cuda", ROOT)
-    if (ROOT / "nanobragg_nb/kernels/cuda.py").is_file():
+    if (ROOT / "nanobragg_nb/core/kernels/cuda.py").is_file():
         assert g.ok, (g.gaps, g.overlaps, g.order, g.problems)
     else:
         assert "absent" in g.absent
@@ -342,3 +342,33 @@ def test_real_c_source_when_available(capsys):
     out = capsys.readouterr().out
     assert "loop nest L2584-3049" in out
     assert status == 0, out
+
+
+# ---------------------------------------------------------------- as users install it
+
+@pytest.mark.slow
+def test_audit_runs_from_a_non_editable_install(tmp_path):
+    """``pip install .`` (not editable) ships c_ref/ inside the package; the audit finds it there."""
+    import os
+    import subprocess
+    import sys
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    build = subprocess.run([str(python), "-m", "pip", "install", "--no-deps", "-q", str(ROOT)],
+                           capture_output=True, text=True, cwd=tmp_path)
+    assert build.returncode == 0, build.stderr
+    env = {k: v for k, v in os.environ.items() if k not in ("NB_C_SRC", "PYTHONPATH")}
+    code = ("import pathlib, sys, nanobragg_nb\n"
+            "from nanobragg_nb.audit import blocks\n"
+            "print(pathlib.Path(nanobragg_nb.__file__).resolve().parent)\n"
+            "print(blocks.default_reference())\n"
+            "sys.exit(blocks.main(['--summary']))\n")
+    run = subprocess.run([str(python), "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env)
+    lines = run.stdout.splitlines()
+    package, reference = Path(lines[0]), Path(lines[1])
+    assert package.is_relative_to(venv), f"imported {package}, not the installed copy"
+    assert reference.is_relative_to(package) and reference.is_file() and not reference.is_symlink()
+    assert json.loads(reference.read_text())["sha256"] == REF.sha256
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "coverage complete" in run.stdout

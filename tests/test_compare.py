@@ -13,7 +13,8 @@ import sys
 import numpy as np
 import pytest
 
-from nanobragg_nb import cli, compare
+from nanobragg_nb import cli
+from nanobragg_nb.audit import compare
 
 
 def stand_in(folder, name, files, stdout, status=0, needs=()):

@@ -1,10 +1,9 @@
 """The command line parsed the way nanoBragg.c parses it (c-reference §1)."""
-import math
 
 import pytest
 
-from nanobragg_nb.config import RTD
-from nanobragg_nb.cparse import RULES, parse_args
+from nanobragg_nb.core.config import RTD
+from nanobragg_nb.programs.nanobragg.cparse import RULES, parse_args
 from nanobragg_nb.errors import ArgumentError
 
 

@@ -76,7 +76,7 @@ def write_hkl_files(folder):
 
 
 def _config(args, masked):
-    from nanobragg_nb.cparse import parse_args
+    from nanobragg_nb.programs.nanobragg.cparse import parse_args
     cfg = parse_args(args.split() + ["-seed", "1"]).config        # the noise image (and the log) repeatable
     if masked:
         side = 20
@@ -89,7 +89,7 @@ def _config(args, masked):
 
 def compare_on_simulator(names, folder):
     """Run each case on the CPU and on the (simulated) CUDA kernel in both modes; the comparisons."""
-    from nanobragg_nb.api import simulate
+    from nanobragg_nb.programs.nanobragg.api import simulate
     out = {}
     for name in names:
         case_folder = Path(folder) / name          # its own folder: -hkl runs leave an Fdump.bin behind
@@ -155,7 +155,7 @@ def test_simulated_cuda_fast_kernel_agrees_with_cpu_fast_kernel(simulator_result
 
 
 def test_device_selection_without_a_usable_gpu(monkeypatch, capsys):
-    from nanobragg_nb import cuda_engine
+    from nanobragg_nb.core.engines import cuda as cuda_engine
     from nanobragg_nb.errors import DeviceError
     monkeypatch.setattr(cuda_engine, "unusable_reason", lambda: "no CUDA driver or NVIDIA GPU found")
     with pytest.raises(DeviceError, match="--device cuda: no CUDA driver"):
@@ -165,13 +165,13 @@ def test_device_selection_without_a_usable_gpu(monkeypatch, capsys):
 
 
 def test_missing_numba_cuda_is_named(monkeypatch):
-    from nanobragg_nb import cuda_engine
+    from nanobragg_nb.core.engines import cuda as cuda_engine
     monkeypatch.setitem(sys.modules, "numba_cuda", None)
     assert "numba-cuda is not installed" in cuda_engine.unusable_reason()
 
 
 def test_importing_the_package_does_not_import_numba_cuda():
-    code = ("import sys, nanobragg_nb, nanobragg_nb.api, nanobragg_nb.cli, nanobragg_nb.engine; "
+    code = ("import sys, nanobragg_nb, nanobragg_nb.programs.nanobragg.api, nanobragg_nb.cli, nanobragg_nb.core.engines.cpu; "
             "bad = [m for m in ('numba_cuda', 'numba.cuda') if m in sys.modules]; print(bad); sys.exit(bool(bad))")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -202,11 +202,11 @@ def test_cli_device_cuda_and_auto_without_a_gpu(tmp_path):
 
 
 def _tiny_tables():
-    from nanobragg_nb import rng
-    from nanobragg_nb.cparse import parse_args
-    from nanobragg_nb.kernels import tables
-    from nanobragg_nb.log import Log
-    from nanobragg_nb.setup import prepare
+    from nanobragg_nb.core import rng
+    from nanobragg_nb.programs.nanobragg.cparse import parse_args
+    from nanobragg_nb.core.kernels import tables
+    from nanobragg_nb.core.log import Log
+    from nanobragg_nb.core.setup import prepare
     s = prepare(parse_args(SIMULATOR_CASES["square"].split()).config, Log(), rng.RandomState())
     return tables.build(s)
 
@@ -223,8 +223,8 @@ def _ptx_reason():
 @pytest.mark.skipif(_ptx_reason() is not None, reason=str(_ptx_reason()))
 @pytest.mark.parametrize("key", [("faithful", False), ("faithful", True), ("fast", False)])
 def test_kernels_compile_to_ptx_for_sm_90(key):
-    from nanobragg_nb import cuda_engine
-    from nanobragg_nb.kernels import cuda as kernels
+    from nanobragg_nb.core.engines import cuda as cuda_engine
+    from nanobragg_nb.core.kernels import cuda as kernels, cuda_toolchain as toolchain
     ptx = kernels.compile_ptx(key, cuda_engine.kernel_argument_types(_tiny_tables(), key[0]), cc=(9, 0))
     assert ".target sm_90" in ptx and ".entry" in ptx
     if key[0] == "faithful":
@@ -232,7 +232,7 @@ def test_kernels_compile_to_ptx_for_sm_90(key):
         assert "mul.rn.f64" in ptx and "mul.f64" not in ptx and "add.f64" not in ptx
     else:
         assert "f32" in ptx and ".ftz" in ptx
-    report = kernels.ptxas_resources(ptx, cc=(9, 0))
+    report = toolchain.ptxas_resources(ptx, cc=(9, 0))
     if report is None:
         pytest.skip("ptxas not found: registers and spills for sm_90 not reported")
     print(f"\n{key}: {report['registers']} registers per thread, spill stores {report['spill_stores']} bytes, "
@@ -246,14 +246,14 @@ def _real_gpu_reason():
     reason = _ptx_reason()
     if reason:
         return reason
-    from nanobragg_nb import cuda_engine
+    from nanobragg_nb.core.engines import cuda as cuda_engine
     return cuda_engine.unusable_reason()
 
 
 @pytest.mark.skipif(_real_gpu_reason() is not None, reason=f"no GPU: {_real_gpu_reason()}")
 @pytest.mark.parametrize("name", ["square", "mosaic", "hkl_tricubic_switch_off", "phi0_reuse", "roi_mask"])
 def test_gpu_matches_cpu(name, tmp_path, monkeypatch):
-    from nanobragg_nb.api import simulate
+    from nanobragg_nb.programs.nanobragg.api import simulate
     monkeypatch.chdir(tmp_path)
     write_hkl_files(tmp_path)
     args, masked = SIMULATOR_CASES[name], name in MASKED

@@ -1,7 +1,6 @@
 """The README's first command (``nanobragg-nb --demo``), run as written: its files, its preview, fabio."""
 import gzip
 import os
-import re
 import shlex
 import shutil
 import subprocess
@@ -11,7 +10,7 @@ from importlib import resources
 import numpy as np
 import pytest
 
-from nanobragg_nb import demo, extra_outputs
+from nanobragg_nb.programs.nanobragg import demo, extra_outputs
 
 from conftest import REPO
 

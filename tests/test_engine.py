@@ -3,12 +3,13 @@ interpolation switch-off and the solid-angle sum, whatever the blocks and thread
 import numpy as np
 import pytest
 
-from nanobragg_nb import engine, rng
-from nanobragg_nb.cparse import parse_args
-from nanobragg_nb.kernels import cpu, tables
-from nanobragg_nb.kernels.pixel import N_REC
-from nanobragg_nb.log import Log
-from nanobragg_nb.setup import prepare
+from nanobragg_nb.core.engines import cpu as engine, progress
+from nanobragg_nb.core import rng
+from nanobragg_nb.programs.nanobragg.cparse import parse_args
+from nanobragg_nb.core.kernels import cpu, tables
+from nanobragg_nb.core.kernels.pixel import N_REC
+from nanobragg_nb.core.log import Log
+from nanobragg_nb.core.setup import prepare
 
 
 def prepared(args, folder, monkeypatch):
@@ -81,8 +82,8 @@ def test_progress_line_matches_the_c_schedule():
         progress_pixels = (127 - 0 + 1) * (127 - 0 + 1)    # ROI defaults of a 127-pixel detector
         progress_meter = True
     # the C prints at multiples of pp/100 below 10 %, of pp/20 in between and again above 90 %
-    assert engine.progress_line(S, 0, 16000) == "0% done\n"
-    assert engine.progress_line(S, 1, 16000) == "0% done\n"          # next print is at 163
-    assert engine.progress_line(S, 164, 16000) == "1% done\n"
-    assert engine.progress_line(S, 2000, 16000) == "14% done\n"      # 20 * 819 = 2457 -> 14 %
-    assert engine.progress_line(S, 16380, 16000) == ""
+    assert progress.progress_line(S, 0, 16000) == "0% done\n"
+    assert progress.progress_line(S, 1, 16000) == "0% done\n"          # next print is at 163
+    assert progress.progress_line(S, 164, 16000) == "1% done\n"
+    assert progress.progress_line(S, 2000, 16000) == "14% done\n"      # 20 * 819 = 2457 -> 14 %
+    assert progress.progress_line(S, 16380, 16000) == ""

@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from nanobragg_nb import cli, errors, outputs
+from nanobragg_nb import cli, errors
+from nanobragg_nb.programs.nanobragg import outputs
 from nanobragg_nb.errors import ArgumentError, GeometryError, InputFileError, OutputError, ResourceError
 from nanobragg_nb.io.atomic import atomic_write
 
@@ -174,7 +175,7 @@ def test_debug_shows_the_traceback(tmp_path, capsys):
 
 
 def test_a_bug_of_ours_is_one_line_too(tmp_path, capsys, monkeypatch):
-    from nanobragg_nb import api
+    from nanobragg_nb.programs.nanobragg import api
 
     def broken(*args, **kwargs):
         raise RuntimeError("something we did not foresee")

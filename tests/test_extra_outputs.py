@@ -5,7 +5,8 @@ import re
 import numpy as np
 import pytest
 
-from nanobragg_nb import cli, extra_outputs
+from nanobragg_nb import cli
+from nanobragg_nb.programs.nanobragg import extra_outputs
 from nanobragg_nb.errors import ArgumentError
 
 fabio = pytest.importorskip("fabio")

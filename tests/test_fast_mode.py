@@ -10,9 +10,9 @@ import math
 import numpy as np
 import pytest
 
-from nanobragg_nb import physics, physics_fast
-from nanobragg_nb.api import simulate
-from nanobragg_nb.cparse import parse_args
+from nanobragg_nb.core import physics, physics_fast
+from nanobragg_nb.programs.nanobragg.api import simulate
+from nanobragg_nb.programs.nanobragg.cparse import parse_args
 from conftest import golden_root, stage_case
 
 MIN_CORRELATION = 0.9999

@@ -21,8 +21,9 @@ hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from nanobragg_nb import api, cli  # noqa: E402
-from nanobragg_nb.cparse import RULES  # noqa: E402
+from nanobragg_nb.programs.nanobragg import api  # noqa: E402
+from nanobragg_nb import cli  # noqa: E402
+from nanobragg_nb.programs.nanobragg.cparse import RULES  # noqa: E402
 from nanobragg_nb.io.smv import smv_header  # noqa: E402
 
 pytestmark = pytest.mark.fuzz

@@ -79,7 +79,7 @@ def test_thread_count_does_not_change_bits(golden, manifest, name, threads, tmp_
 @pytest.mark.golden
 def test_api_writes_no_files(golden, manifest, tmp_path, monkeypatch):
     from nanobragg_nb import simulate
-    from nanobragg_nb.cparse import parse_args
+    from nanobragg_nb.programs.nanobragg.cparse import parse_args
     spec = manifest["hkl_nearest"]
     stage_case(golden, spec, tmp_path)
     monkeypatch.chdir(tmp_path)

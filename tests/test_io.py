@@ -17,7 +17,7 @@ import pytest
 from nanobragg_nb.errors import InputFileError, OutputError
 from nanobragg_nb.io.atomic import atomic_write
 from nanobragg_nb.io.fdump import read_fdump, write_fdump
-from nanobragg_nb.io.cint import double_to_int
+from nanobragg_nb.cnum import double_to_int
 from nanobragg_nb.io.hkl import _track_max, _track_min, read_hkl
 from nanobragg_nb.io.matrix import read_mosflm_matrix
 from nanobragg_nb.io.pgm import write_pgm

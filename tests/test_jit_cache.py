@@ -43,18 +43,18 @@ def _relative(paths):
 
 
 def test_dependencies_follow_the_imports_of_a_kernel_module():
-    sources = _relative(jit_cache.dependencies(os.path.join(jit_cache.PACKAGE_DIR, "kernels", "cpu.py")))
+    sources = _relative(jit_cache.dependencies(os.path.join(jit_cache.PACKAGE_DIR, "core", "kernels", "cpu.py")))
     # the parallel kernel, the pixel body it calls and the physics the body calls
-    assert {"kernels/cpu.py", "kernels/pixel.py", "physics.py"} <= sources
+    assert {"core/kernels/cpu.py", "core/kernels/pixel.py", "core/physics.py"} <= sources
     # neither the command line nor the image conversions are reachable from the kernel
-    assert "cli.py" not in sources and "images.py" not in sources
+    assert "cli.py" not in sources and "core/images.py" not in sources
 
 
 def test_locator_is_first_for_package_functions():
     from numba.core import caching
     assert jit_cache.install()
     assert caching.CacheImpl._locator_classes[0].__name__ == "PackageSourcesLocator"
-    from nanobragg_nb.kernels import cpu
+    from nanobragg_nb.core.kernels import cpu
     assert type(cpu.render_rows._cache._impl.locator).__name__ == "PackageSourcesLocator"
 
 

@@ -2,8 +2,8 @@
 import numpy as np
 
 import nanobragg_nb as nb
-from nanobragg_nb.log import Log
-from nanobragg_nb.outputs import FileWriter
+from nanobragg_nb.core.log import Log
+from nanobragg_nb.programs.nanobragg.outputs import FileWriter
 
 
 def _config(tmp_path):

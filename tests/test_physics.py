@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from numba import njit
 
-from nanobragg_nb import physics
+from nanobragg_nb.core import physics
 
 XS = (0.0, 1e-300, 0.3, -2.7, 3.14159, 1000.123456, -1e5 + 0.5, 12345.678)
 NS = (2.0, 5.0, 10.0, 100.0)

@@ -1,4 +1,4 @@
-"""Bit-exact tests of nanobragg_nb.rng against nanoBragg.c.
+"""Bit-exact tests of nanobragg_nb.core.rng against nanoBragg.c.
 
 Every expected value below was derived from nanoBragg.c's own random-number
 functions (ran1, gaussdev, poidev, gammln, mosaic_rotation_umat, umat2misset)
@@ -16,7 +16,7 @@ import zlib
 import numpy as np
 import pytest
 
-from nanobragg_nb import rng
+from nanobragg_nb.core import rng
 
 
 def _u32(text):
@@ -564,7 +564,7 @@ def test_noise_image_negative_wraps_like_gcc():
 
 
 def test_functions_are_cached():
-    code = ("from nanobragg_nb import rng; import numpy as np; s = rng.RandomState();"
+    code = ("from nanobragg_nb.core import rng; import numpy as np; s = rng.RandomState();"
             "rng.ran1(rng.seed_array(-1), s.shuffle);"
             "print(sum(rng.ran1.stats.cache_hits.values()))")
     rng.ran1(rng.seed_array(-1), rng.RandomState().shuffle)

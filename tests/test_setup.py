@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from nanobragg_nb import rng
-from nanobragg_nb.config import RTD
-from nanobragg_nb.cparse import parse_args
-from nanobragg_nb.log import Log
-from nanobragg_nb.setup import prepare
-from nanobragg_nb.setup.beam import step_logic
-from nanobragg_nb.setup.sampling import phi_steps
+from nanobragg_nb.core import rng
+from nanobragg_nb.core.config import RTD
+from nanobragg_nb.programs.nanobragg.cparse import parse_args
+from nanobragg_nb.core.log import Log
+from nanobragg_nb.core.setup import prepare
+from nanobragg_nb.core.setup.beam import step_logic
+from nanobragg_nb.core.setup.sampling import phi_steps
 
 C_LOGS = json.loads((Path(__file__).parent / "data" / "c_setup_logs.json").read_text())
 SOURCES = "-10 0 0\n-10 0.01 0 1 1.2e-10\n\n# comment\n-10 0 0.02,1;1.1e-10\n"

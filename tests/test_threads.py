@@ -3,7 +3,8 @@ import numba
 import pytest
 
 import nanobragg_nb as nb
-from nanobragg_nb import cli, engine
+from nanobragg_nb import cli
+from nanobragg_nb.core.engines import cpu as engine
 
 MANY = numba.config.NUMBA_NUM_THREADS
 

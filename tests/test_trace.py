@@ -9,9 +9,9 @@ import math
 import numpy as np
 import pytest
 
-from nanobragg_nb import trace
-from nanobragg_nb.api import simulate
-from nanobragg_nb.cparse import parse_args
+from nanobragg_nb.audit import trace
+from nanobragg_nb.programs.nanobragg.api import simulate
+from nanobragg_nb.programs.nanobragg.cparse import parse_args
 from conftest import run_cli, stage_case
 
 

@@ -10,11 +10,11 @@ This port reproduces that.
 """
 import numpy as np
 
-from ..clib import cprintf
+from ..cnum import cprintf
 from ..errors import InputFileError
 from ._warn import warn
 from .atomic import atomic_write
-from .cint import int_add, int_mul
+from ..cnum import int_add, int_mul
 from .hkl import HKLTable, allocate_table, check_no_wrap, read_bytes
 from .scanf import fscanf
 

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..clib import cprintf
+from ..cnum import cprintf
 from ..errors import InputFileError
 from ._warn import warn
-from .cint import double_to_int, int_add
+from ..cnum import double_to_int, int_add
 from .records import scan_records
 from .scanf import EOF, line_number
 

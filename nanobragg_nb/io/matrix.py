@@ -3,7 +3,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from ..clib import cprintf
+from ..cnum import cprintf
 from ..errors import InputFileError
 from .hkl import read_bytes
 from .scanf import fscanf

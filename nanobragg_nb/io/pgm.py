@@ -1,7 +1,7 @@
 """The 8-bit PGM (P5) preview image nanoBragg.c writes."""
 import numpy as np
 
-from ..clib import cprintf
+from ..cnum import cprintf
 from .atomic import atomic_write
 
 

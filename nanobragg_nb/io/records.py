@@ -13,7 +13,7 @@ import re
 
 import numpy as np
 
-from ..clib import to_int32
+from ..cnum import to_int32
 from .scanf import fscanf
 
 _WS = rb"[ \t\n\x0b\x0c\r]"

@@ -14,7 +14,7 @@ byte offsets into it.
 """
 from collections import namedtuple
 
-from ..clib import strtod, strtol, to_int32
+from ..cnum import strtod, strtol, to_int32
 
 #: What ``fscanf`` returns on an input failure before the first conversion.
 EOF = -1

@@ -12,11 +12,11 @@ import sys
 
 import numpy as np
 
-from ..clib import atof, cprintf
+from ..cnum import atof, cprintf
 from ..errors import InputFileError
 from ._warn import warn
 from .atomic import atomic_write
-from .cint import INT_MAX, double_to_int
+from ..cnum import INT_MAX, double_to_int
 
 #: ``M_1_PI`` from <math.h>, and the C's ``RTD = 180.0*M_1_PI``.
 M_1_PI = 0.31830988618379067154

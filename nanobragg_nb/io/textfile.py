@@ -11,7 +11,7 @@ NaN.
 """
 import numpy as np
 
-from ..clib import atof
+from ..cnum import atof
 from ..errors import InputFileError
 
 #: ``fgets`` reads at most this many bytes per call (buffer size minus one).

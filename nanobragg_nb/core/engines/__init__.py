@@ -1,0 +1,1 @@
+"""Drivers of the pixel loop: the serial-order settling, the CPU and GPU engines, progress."""

@@ -1,0 +1,1 @@
+"""The pixel loop: one loop body (:mod:`.pixel`), its CPU and CUDA kernels, and the tables they read."""

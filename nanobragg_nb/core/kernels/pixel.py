@@ -1,0 +1,474 @@
+"""The pixels of one row of nanoBragg.c's loop nest (C L2643-3040), shared by every kernel.
+
+:func:`render_pixels` transliterates the C's ``fpixel`` loop and its body, its
+blocks marked with the C lines they mirror and kept in the C's order. The CPU
+kernels (``@njit``, :mod:`kernels.cpu`) call it for whole rows, so a pixel
+costs no function call; the CUDA kernel (:mod:`kernels.cuda`) calls it for one
+pixel per thread; ``--trace-pixel`` runs it as plain Python.
+
+What the C computes per pixel but does not depend on the pixel is hoisted out
+with the same operations, so the bits do not change: the cell vectors rotated
+for every phi step and mosaic domain (``cells``), and the source directions.
+
+State that the C carries from one pixel to the next in serial order is passed
+in and returned, so that any walk over the pixels reproduces the serial C:
+
+- ``stale``: which rotation of the cell a phi step of exactly 0 reuses
+  (c-reference Q-R1): the cell of the most recent phi != 0, or a0;
+- ``pcalls``: how many times ``polarization_factor`` has re-unitized the
+  polarization axis in place (``pv_table`` holds the sequence);
+- ``interp``: whether tricubic interpolation is still on (Q-I1); the first
+  out-of-range h,k,l switches it off for the rest of the run.
+"""
+import math
+
+import numpy as np
+
+from numba.extending import register_jitable
+
+from ...cnum import INT_MIN, c_ceil_int, c_floor_int
+from ..physics import dot, magnitude, polarization_factor, polin3, rotate_axis, sinc3, sincg, unitize
+
+# indices into the float64 parameter array P
+(P_PIXEL_SIZE, P_SUBPIXEL_SIZE, P_THICKSTEP, P_THICK, P_MU, P_CLOSE_DISTANCE, P_DISTANCE, P_POLARIZATION,
+ P_DMIN, P_NA, P_NB, P_NC, P_FUDGE, P_WATER_SIZE, P_DEFAULT_F, P_I_BG, P_R_E_SQR, P_FLUENCE, P_PHI0,
+ P_PHISTEP, P_ASTAR, P_BSTAR, P_CSTAR, P_FDET, P_SDET, P_ODET, P_PIX0, P_BEAM) = (
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 23, 26, 29, 32, 35, 38, 41)
+N_P = 44
+
+# indices into the int64 parameter array Q
+(Q_FPIXELS, Q_SPIXELS, Q_OVERSAMPLE, Q_THICKSTEPS, Q_SOURCES, Q_PHISTEPS, Q_MOSAIC_DOMAINS, Q_SHAPE,
+ Q_CURVED, Q_POINT_PIXEL, Q_OVERSAMPLE_THICK, Q_OVERSAMPLE_POLAR, Q_OVERSAMPLE_OMEGA, Q_NOPOLAR, Q_HKLS,
+ Q_H_MIN, Q_H_MAX, Q_K_MIN, Q_K_MAX, Q_L_MIN, Q_L_MAX, Q_H_RANGE, Q_K_RANGE, Q_L_RANGE, Q_STEPS,
+ Q_ROI_XMIN, Q_ROI_XMAX, Q_ROI_YMIN, Q_ROI_YMAX, Q_HAS_MASK, Q_OMEGA_TERMS) = range(31)
+N_Q = 31
+
+SQUARE, ROUND, GAUSS, TOPHAT = 0, 1, 2, 3
+SHAPES = {"square": SQUARE, "round": ROUND, "gauss": GAUSS, "tophat": TOPHAT}
+
+# what -printout shows: the values of the last iteration, in the C's variables
+(R_STOL, R_POS, R_H, R_K, R_L, R_H0, R_K0, R_L0, R_F_CELL, R_F_LATT, R_I, R_POLAR, R_OMEGA, R_CAPTURE,
+ R_A, R_B, R_C, R_FDET, R_SDET) = (0, 1, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 19, 22, 25, 26)
+N_REC = 27
+
+@register_jitable
+def trace(name, value):
+    """Hook for ``--trace-pixel``: a no-op when compiled, a recorder in plain Python."""
+    return None
+
+
+@register_jitable
+def rendered(fpixel, spixel, Q, mask):
+    """Whether the C renders this pixel: inside the ROI and not masked (C L2646-2662)."""
+    if fpixel < Q[Q_ROI_XMIN] or fpixel > Q[Q_ROI_XMAX] or spixel < Q[Q_ROI_YMIN] or spixel > Q[Q_ROI_YMAX]:
+        return False
+    if Q[Q_HAS_MASK] != 0 and mask[spixel * Q[Q_FPIXELS] + fpixel] == 0:
+        return False
+    return True
+
+
+@register_jitable
+def render_pixels(spixel, fpixel0, fpixel1, P, Q, mask, src, cells, phi_state, Fhkl, pv_table,
+                  stale, pcalls, interp, floatimage, omega_terms, omega_row, events, event_row,
+                  rec, record, snaps, nsnap, print_f, print_s):
+    """The C's loop body for the pixels ``fpixel0 <= fpixel < fpixel1`` of row ``spixel``.
+
+    The CPU kernels call it for a whole row, the CUDA kernel for one pixel per
+    thread; between the pixels of a row the serial-order state carries over.
+
+    Parameters
+    ----------
+    spixel, fpixel0, fpixel1 : int
+        The row and the pixels of it to render, in order.
+    P, Q : ndarray
+        float64 and int64 parameters (indices ``P_*`` and ``Q_*``).
+    mask : ndarray of uint16
+        Pixels equal to 0 are skipped (when ``Q[Q_HAS_MASK]``).
+    src : ndarray, shape (sources, 4)
+        Unit vector towards each source and its wavelength.
+    cells : ndarray, shape (states, mosaic_domains, 9)
+        a, b, c (metres) for each phi rotation state and mosaic domain:
+        state 0 is a0 (never rotated), state 1 + t the rotation of phi step t.
+    phi_state : ndarray of int64, shape (phisteps,)
+        1 + t when phi step t is not exactly 0 (the C rotates), else -1 (the
+        C reuses the previous rotation).
+    Fhkl : ndarray, shape (h_range+1, k_range+1, l_range+1)
+        Structure factors.
+    pv_table : ndarray, shape (n, 3)
+        The polarization axis after k in-place unitizations (row min(k, n-1)).
+    stale, pcalls, interp : int
+        Serial-order state on entry (see the module docstring).
+    floatimage : ndarray of float32
+        The flat image; receives the rendered pixels.
+    omega_terms : ndarray
+        Receives the solid-angle terms the C adds to ``omega_sum``, in order,
+        from ``omega_row + fpixel * Q[Q_OMEGA_TERMS]`` (one per layer and
+        sub-pixel with -oversample_omega, else the one value of the pixel).
+    events : ndarray, shape (n, 8)
+        Row ``event_row`` receives the first interpolation switch-off of
+        these pixels: found, fpixel, h, k, l, h0, k0, l0.
+    rec, record : ndarray, bool
+        With ``record``, ``rec`` receives the last value of each printout
+        variable and, for each printed pixel (every pixel when ``print_f <
+        0``, else the one at ``print_f, print_s``), it is copied to
+        ``snaps[nsnap]`` with the pixel's fpixel, spixel and value.
+
+    Returns
+    -------
+    tuple
+        (stale, pcalls, interp, nsnap) after the last pixel.
+    """
+    oversample = Q[Q_OVERSAMPLE]
+    detector_thickstep = P[P_THICKSTEP]
+    detector_thick = P[P_THICK]
+    polarization = P[P_POLARIZATION]
+    dmin = P[P_DMIN]
+    Na = P[P_NA]
+    Nb = P[P_NB]
+    Nc = P[P_NC]
+    fudge = P[P_FUDGE]
+    water_size = P[P_WATER_SIZE]
+    default_F = P[P_DEFAULT_F]
+    phi0 = P[P_PHI0]
+    phistep = P[P_PHISTEP]
+    phisteps = Q[Q_PHISTEPS]
+    mosaic_domains = Q[Q_MOSAIC_DOMAINS]
+    xtal_shape = Q[Q_SHAPE]
+    oversample_thick = Q[Q_OVERSAMPLE_THICK] != 0
+    oversample_polar = Q[Q_OVERSAMPLE_POLAR] != 0
+    oversample_omega = Q[Q_OVERSAMPLE_OMEGA] != 0
+    hkls = Q[Q_HKLS]
+    h_min = Q[Q_H_MIN]
+    h_max = Q[Q_H_MAX]
+    k_min = Q[Q_K_MIN]
+    k_max = Q[Q_K_MAX]
+    l_min = Q[Q_L_MIN]
+    l_max = Q[Q_L_MAX]
+    h_range = Q[Q_H_RANGE]
+    k_range = Q[Q_K_RANGE]
+    l_range = Q[Q_L_RANGE]
+    fpixels = Q[Q_FPIXELS]
+    nterm = Q[Q_OMEGA_TERMS]
+
+    # C L2643-2662: pixels of the row; ROI and mask skip
+    for fpixel in range(fpixel0, fpixel1):
+        if not rendered(fpixel, spixel, Q, mask):
+            continue
+        omega_base = omega_row + fpixel * nterm
+        omega_n = 0
+        event = False
+        ev_h = 0.0
+        ev_k = 0.0
+        ev_l = 0.0
+        ev_h0 = 0
+        ev_k0 = 0
+        ev_l0 = 0
+
+        # C L2663-2676: reset the photon count, polarization and solid angle of this pixel
+        I = P[P_I_BG]
+        polar = 0.0
+        if Q[Q_NOPOLAR] != 0:
+            polar = 1.0
+        omega_pixel = 0.0
+        capture_fraction = 0.0
+        Fdet = 0.0
+        Sdet = 0.0
+        pos_x = 0.0
+        pos_y = 0.0
+        pos_z = 0.0
+
+        # C L2677-2687: detector layers; capture fraction 1 without a sensor thickness
+        for thick_tic in range(Q[Q_THICKSTEPS]):
+            trace("thick_tic", thick_tic)
+            Odet = thick_tic * detector_thickstep
+            capture_fraction = 0.0
+            if detector_thick == 0.0:
+                capture_fraction = 1.0
+
+            # C L2688-2706: sub-pixels, slow axis outer; the sub-pixel position in space
+            for subS in range(oversample):
+                for subF in range(oversample):
+                    trace("subpixel", (subS, subF))
+                    Fdet, Sdet, pos_x, pos_y, pos_z = subpixel_position(fpixel, spixel, subS, subF, Odet, P, Q)
+                    trace("Fdet_Sdet_Odet", (Fdet, Sdet, Odet))
+
+                    # C L2707-2716: curved detector: every pixel at the same distance
+                    if Q[Q_CURVED] != 0:
+                        pos_x, pos_y, pos_z = curved_position(pos_y, pos_z, P)
+                    trace("pixel_pos", (pos_x, pos_y, pos_z))
+
+                    # C L2717-2730: diffracted direction, airpath, solid angle of the pixel
+                    airpath, diff_x, diff_y, diff_z = unitize(pos_x, pos_y, pos_z)
+                    trace("diffracted", (diff_x, diff_y, diff_z))
+                    trace("airpath", airpath)
+                    if omega_pixel == 0.0 or oversample_omega:
+                        omega_pixel = solid_angle(airpath, P, Q)
+                    trace("omega_pixel", omega_pixel)
+                    if oversample_omega:
+                        omega_terms[omega_base + omega_n] = omega_pixel
+                        omega_n += 1
+                    else:
+                        omega_terms[omega_base] = omega_pixel
+
+                    # C L2731-2740: fraction of photons this layer captures
+                    if capture_fraction == 0.0 or oversample_thick:
+                        capture_fraction = layer_capture(thick_tic, diff_x, diff_y, diff_z, P)
+                    trace("capture_fraction", capture_fraction)
+
+                    # C L2741-2760: sources: incident direction, wavelength, scattering vector
+                    for source in range(Q[Q_SOURCES]):
+                        inc_x, inc_y, inc_z, lambda_, scat_x, scat_y, scat_z, stol = scattering_vector(
+                            diff_x, diff_y, diff_z, src[source, 0], src[source, 1], src[source, 2], src[source, 3])
+                        trace("source", source)
+                        trace("incident", (inc_x, inc_y, inc_z))
+                        trace("lambda", lambda_)
+                        trace("scattering", (scat_x, scat_y, scat_z))
+                        trace("stol", stol)
+                        if record:
+                            rec[R_STOL] = stol
+
+                        # C L2761-2769: skip sources beyond the resolution limit
+                        if dmin > 0.0 and stol > 0.0:
+                            if dmin > 0.5 / stol:
+                                trace("dmin_skip", source)
+                                continue
+
+                        # C L2770-2776: polarization, once per pixel unless oversampled; it
+                        # re-unitizes diffracted and the polarization axis in place
+                        if polar == 0.0 or oversample_polar:
+                            row = pcalls
+                            if row > pv_table.shape[0] - 1:
+                                row = pv_table.shape[0] - 1
+                            polar, inc_x, inc_y, inc_z, diff_x, diff_y, diff_z, _ax, _ay, _az = polarization_factor(
+                                polarization, inc_x, inc_y, inc_z, diff_x, diff_y, diff_z,
+                                pv_table[row, 0], pv_table[row, 1], pv_table[row, 2])
+                            pcalls += 1
+                        trace("polar", polar)
+
+                        # C L2777-2789: phi steps; phi == 0 reuses the previous rotation
+                        for phi_tic in range(phisteps):
+                            trace("phi_tic", phi_tic)
+                            if phi_state[phi_tic] >= 0:
+                                stale = phi_state[phi_tic]
+                            trace("phi", phi0 + phistep * phi_tic)
+
+                            # C L2790-2806: mosaic domains: the hoisted a, b, c of this step and domain
+                            for mos_tic in range(mosaic_domains):
+                                ax = cells[stale, mos_tic, 0]
+                                ay = cells[stale, mos_tic, 1]
+                                az = cells[stale, mos_tic, 2]
+                                bx = cells[stale, mos_tic, 3]
+                                by = cells[stale, mos_tic, 4]
+                                bz = cells[stale, mos_tic, 5]
+                                cx = cells[stale, mos_tic, 6]
+                                cy = cells[stale, mos_tic, 7]
+                                cz = cells[stale, mos_tic, 8]
+                                trace("mos_tic", mos_tic)
+                                trace("a", (ax, ay, az))
+                                trace("b", (bx, by, bz))
+                                trace("c", (cx, cy, cz))
+
+                                # C L2807-2819: fractional Miller indices and the nearest whole ones
+                                h = dot(ax, ay, az, scat_x, scat_y, scat_z)
+                                k = dot(bx, by, bz, scat_x, scat_y, scat_z)
+                                l = dot(cx, cy, cz, scat_x, scat_y, scat_z)
+                                h0 = c_ceil_int(h - 0.5)
+                                k0 = c_ceil_int(k - 0.5)
+                                l0 = c_ceil_int(l - 0.5)
+                                trace("hkl", (h, k, l))
+                                trace("hkl0", (h0, k0, l0))
+
+                                # C L2820-2866: lattice transform of the crystal shape
+                                F_latt = 1.0
+                                rad_star_sqr = 0.0
+                                if xtal_shape == SQUARE:
+                                    if Na > 1:
+                                        F_latt *= sincg(math.pi * h, Na)
+                                    if Nb > 1:
+                                        F_latt *= sincg(math.pi * k, Nb)
+                                    if Nc > 1:
+                                        F_latt *= sincg(math.pi * l, Nc)
+                                else:
+                                    dx_star = (h - h0) * P[P_ASTAR] + (k - k0) * P[P_BSTAR] + (l - l0) * P[P_CSTAR]
+                                    dy_star = ((h - h0) * P[P_ASTAR + 1] + (k - k0) * P[P_BSTAR + 1]
+                                               + (l - l0) * P[P_CSTAR + 1])
+                                    dz_star = ((h - h0) * P[P_ASTAR + 2] + (k - k0) * P[P_BSTAR + 2]
+                                               + (l - l0) * P[P_CSTAR + 2])
+                                    rad_star_sqr = (dx_star * dx_star + dy_star * dy_star
+                                                    + dz_star * dz_star) * Na * Na * Nb * Nb * Nc * Nc
+                                if xtal_shape == ROUND:
+                                    hrad_sqr = (h - h0) * (h - h0) * Na * Na + (k - k0) * (k - k0) * Nb * Nb \
+                                        + (l - l0) * (l - l0) * Nc * Nc
+                                    F_latt = Na * Nb * Nc * 0.723601254558268 * sinc3(math.pi * math.sqrt(hrad_sqr * fudge))
+                                if xtal_shape == GAUSS:
+                                    F_latt = Na * Nb * Nc * math.exp(-(rad_star_sqr / 0.63 * fudge))
+                                if xtal_shape == TOPHAT:
+                                    F_latt = Na * Nb * Nc * (1.0 if rad_star_sqr * fudge < 0.3969 else 0.0)
+                                trace("F_latt", F_latt)
+                                if record:
+                                    rec[R_H] = h
+                                    rec[R_K] = k
+                                    rec[R_L] = l
+                                    rec[R_H0] = h0
+                                    rec[R_K0] = k0
+                                    rec[R_L0] = l0
+                                    rec[R_F_LATT] = F_latt
+                                    rec[R_A] = ax
+                                    rec[R_A + 1] = ay
+                                    rec[R_A + 2] = az
+                                    rec[R_B] = bx
+                                    rec[R_B + 1] = by
+                                    rec[R_B + 2] = bz
+                                    rec[R_C] = cx
+                                    rec[R_C + 1] = cy
+                                    rec[R_C + 2] = cz
+                                # C L2867-2928: nothing to add for a zero lattice term without water; the
+                                # integral_form block that follows in the C never runs (integral_form is 0)
+                                if F_latt == 0.0 and water_size == 0.0:
+                                    continue
+
+                                # C L2929-2952: interpolation range check; the first failure
+                                # switches interpolation off for the rest of the run
+                                h0_flr = 0
+                                k0_flr = 0
+                                l0_flr = 0
+                                if interp:
+                                    h0_flr = c_floor_int(h)
+                                    k0_flr = c_floor_int(k)
+                                    l0_flr = c_floor_int(l)
+                                    if ((h - h_min + 3) > h_range or (h - 2 < h_min)
+                                            or (k - k_min + 3) > k_range or (k - 2 < k_min)
+                                            or (l - l_min + 3) > l_range or (l - 2 < l_min)
+                                            or h0_flr == INT_MIN or k0_flr == INT_MIN or l0_flr == INT_MIN):
+                                        if not event:
+                                            event = True
+                                            ev_h = h
+                                            ev_k = k
+                                            ev_l = l
+                                            ev_h0 = h0
+                                            ev_k0 = k0
+                                            ev_l0 = l0
+                                        interp = False
+                                        trace("interpolate", 0)
+
+                                # C L2953-3008: structure factor, tricubic or nearest neighbour
+                                if interp:
+                                    F_cell = polin3(h0_flr, k0_flr, l0_flr, Fhkl,
+                                                    h0_flr - 1 - h_min, k0_flr - 1 - k_min, l0_flr - 1 - l_min,
+                                                    h, k, l)
+                                elif (hkls != 0 and h0 <= h_max and h0 >= h_min and k0 <= k_max and k0 >= k_min
+                                      and l0 <= l_max and l0 >= l_min):
+                                    F_cell = Fhkl[h0 - h_min, k0 - k_min, l0 - l_min]
+                                else:
+                                    F_cell = default_F
+                                trace("F_cell", F_cell)
+
+                                # C L3009-3030: intensity; -oversample_* multiply the running sum; the loops close
+                                I += F_cell * F_cell * F_latt * F_latt
+                                if oversample_thick:
+                                    I *= capture_fraction
+                                if oversample_polar:
+                                    I *= polar
+                                if oversample_omega:
+                                    I *= omega_pixel
+                                trace("I", I)
+                                if record:
+                                    rec[R_F_CELL] = F_cell
+
+        # C L3031-3038: photons per pixel; corrections not yet applied per sub-pixel
+        test = P[P_R_E_SQR] * P[P_FLUENCE] * I / Q[Q_STEPS]
+        if not oversample_thick:
+            test *= capture_fraction
+        if not oversample_polar:
+            test *= polar
+        if not oversample_omega:
+            test *= omega_pixel
+        trace("pixel", test)
+        if record:
+            rec[R_POS] = pos_x
+            rec[R_POS + 1] = pos_y
+            rec[R_POS + 2] = pos_z
+            rec[R_I] = I
+            rec[R_POLAR] = polar
+            rec[R_OMEGA] = omega_pixel
+            rec[R_CAPTURE] = capture_fraction
+            rec[R_FDET] = Fdet
+            rec[R_SDET] = Sdet
+
+        # C L3039-3040: the float image is float32; the sum is rounded once
+        floatimage[spixel * fpixels + fpixel] = np.float32(0.0 + test)
+        if event and events[event_row, 0] == 0.0:
+            events[event_row, 0] = 1.0
+            events[event_row, 1] = fpixel
+            events[event_row, 2] = ev_h
+            events[event_row, 3] = ev_k
+            events[event_row, 4] = ev_l
+            events[event_row, 5] = ev_h0
+            events[event_row, 6] = ev_k0
+            events[event_row, 7] = ev_l0
+        if record and (print_f < 0 or (fpixel == print_f and spixel == print_s)):
+            for i in range(N_REC):
+                snaps[nsnap, i] = rec[i]
+            snaps[nsnap, N_REC] = fpixel
+            snaps[nsnap, N_REC + 1] = spixel
+            snaps[nsnap, N_REC + 2] = floatimage[spixel * fpixels + fpixel]
+            nsnap += 1
+    return stale, pcalls, interp, nsnap
+
+
+# The per-sub-pixel geometry, shared by the faithful loop (render_pixels) and the
+# fast one (pixel_fast.render_pixel_flat); the loops mark the C lines they mirror.
+
+@register_jitable
+def subpixel_position(fpixel, spixel, subS, subF, Odet, P, Q):
+    """(Fdet, Sdet) on the detector and the sub-pixel's position in space (C L2694-2706)."""
+    subpixel_size = P[P_SUBPIXEL_SIZE]
+    oversample = Q[Q_OVERSAMPLE]
+    Fdet = subpixel_size * (fpixel * oversample + subF) + subpixel_size / 2.0
+    Sdet = subpixel_size * (spixel * oversample + subS) + subpixel_size / 2.0
+    pos_x = Fdet * P[P_FDET] + Sdet * P[P_SDET] + Odet * P[P_ODET] + P[P_PIX0]
+    pos_y = Fdet * P[P_FDET + 1] + Sdet * P[P_SDET + 1] + Odet * P[P_ODET + 1] + P[P_PIX0 + 1]
+    pos_z = Fdet * P[P_FDET + 2] + Sdet * P[P_SDET + 2] + Odet * P[P_ODET + 2] + P[P_PIX0 + 2]
+    return Fdet, Sdet, pos_x, pos_y, pos_z
+
+
+@register_jitable
+def curved_position(pos_y, pos_z, P):
+    """-curved_det: the lab y and z of the flat position, read as angles at ``distance`` (C L2709-2715)."""
+    distance = P[P_DISTANCE]
+    vx = distance * P[P_BEAM]
+    vy = distance * P[P_BEAM + 1]
+    vz = distance * P[P_BEAM + 2]
+    nx, ny, nz = rotate_axis(vx, vy, vz, P[P_SDET], P[P_SDET + 1], P[P_SDET + 2], pos_y / distance)
+    return rotate_axis(nx, ny, nz, P[P_FDET], P[P_FDET + 1], P[P_FDET + 2], pos_z / distance)
+
+
+@register_jitable
+def solid_angle(airpath, P, Q):
+    """omega_pixel: the full pixel's solid angle, or 1/R^2 with -point_pixel (C L2724-2726)."""
+    if Q[Q_POINT_PIXEL] != 0:
+        return 1.0 / airpath / airpath
+    return P[P_PIXEL_SIZE] * P[P_PIXEL_SIZE] / airpath / airpath * P[P_CLOSE_DISTANCE] / airpath
+
+
+@register_jitable
+def layer_capture(thick_tic, diff_x, diff_y, diff_z, P):
+    """capture_fraction: photons absorbed by detector layer ``thick_tic`` (C L2735-2738)."""
+    parallax = dot(diff_x, diff_y, diff_z, P[P_ODET], P[P_ODET + 1], P[P_ODET + 2])
+    detector_thickstep = P[P_THICKSTEP]
+    detector_mu = P[P_MU]
+    return (math.exp(-thick_tic * detector_thickstep * detector_mu / parallax)
+            - math.exp(-(thick_tic + 1) * detector_thickstep * detector_mu / parallax))
+
+
+@register_jitable
+def scattering_vector(diff_x, diff_y, diff_z, source_x, source_y, source_z, lambda_):
+    """The incident direction, wavelength, scattering vector and sin(theta)/lambda of a source (C L2745-2760)."""
+    inc_x = -source_x
+    inc_y = -source_y
+    inc_z = -source_z
+    scat_x = (diff_x - inc_x) / lambda_
+    scat_y = (diff_y - inc_y) / lambda_
+    scat_z = (diff_z - inc_z) / lambda_
+    stol = 0.5 * magnitude(scat_x, scat_y, scat_z)
+    return inc_x, inc_y, inc_z, lambda_, scat_x, scat_y, scat_z, stol

@@ -1,0 +1,55 @@
+"""Structure factors: the HKL file or the Fdump cache, and the inert -stol table."""
+import sys
+
+import numpy as np
+
+from ...errors import InputFileError, OutputError
+from ...io.fdump import read_fdump, write_fdump
+from ...io.hkl import read_hkl
+from ...io.textfile import read_text_file
+
+
+class NoStructureFactors:
+    """The empty table the C uses with -default_F alone (hkls = 0)."""
+
+    Fhkl = np.zeros((1, 1, 1))
+    h_min = h_max = k_min = k_max = l_min = l_max = 0
+    h_range = k_range = l_range = 0
+    hkls = 0
+
+
+# C L2104-2257: read -hkl (and write the Fdump cache) or read the Fdump cache
+def load(s, cr, log, write_cache=True):
+    if cr.hkl_file is None:
+        if s.fdump_present:
+            print(f"nanobragg-nb: note: no -hkl given; reading structure factors from the cache "
+                  f"{cr.dump_file}", file=sys.stderr)
+            table = read_fdump(cr.dump_file)
+            log.write(table.log)
+        else:
+            table = NoStructureFactors()
+    else:
+        try:
+            table = read_hkl(cr.hkl_file, cr.default_F)
+        except InputFileError as err:
+            log.write(getattr(err, "log", ""))
+            raise
+        log.write(table.log)
+        if write_cache:
+            try:
+                log.write(write_fdump(cr.dump_file, table))
+            except OutputError:
+                log.printf("WARNING: unable to open dump file: %s\n", cr.dump_file)
+    s.hkl = table
+    if table.hkls == 0:
+        s.interpolate = 0
+
+
+# C L2261-2303: the -stol/-4stol/-Q table is read (and must not be empty) but never used
+def stol_table(cr, log):
+    if cr.stol_file is None:
+        return
+    log.printf("reading %s\n", cr.stol_file)
+    stol, _F = read_text_file(cr.stol_file, 2)
+    if len(stol) == 0:
+        raise InputFileError(f"{cr.stol_file}: no data in input file")

@@ -1,0 +1,1 @@
+"""nanoBragg: the crystal's diffraction image (``nanobragg-nb ARGS`` and :func:`.api.simulate`)."""

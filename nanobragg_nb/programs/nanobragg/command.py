@@ -1,0 +1,146 @@
+"""``nanobragg-nb ARGS``: the nanoBragg program, a drop-in for the ``nanoBragg`` command.
+
+The arguments are nanoBragg.c's (``-cell``, ``-hkl``, ``-lambda`` ...), parsed
+as the C parses them, and the same files are written with the same log on
+stdout. Options of our own start with a double dash and are taken out before
+the C-compatible parse; ``OWN_OPTION_DOCS`` describes them for ``--help`` and
+docs/cli.md.
+
+Errors print one line on stderr and exit with a status per kind of error:
+2 bad arguments, 3 unreadable or malformed input, 4 impossible geometry,
+5 out of memory, 6 output not writable, 7 device not usable, 9 not enough
+input (the C's usage exit), 130 interrupted, 1 anything else.
+"""
+import sys
+
+from ...errors import ArgumentError
+
+
+#: our options: name -> number of values ("?" for an optional one)
+OWN_OPTIONS = {
+    "--threads": 1, "--device": 1, "--debug": 0, "--help": 0,
+    "--fast": 0,                                   # float32/fastmath kernel (accuracy in docs/performance.md)
+    "--demo": "?",                                 # a ready-made example, into a folder
+    "--png": 1, "--tiff": 1, "--cbf": 1,           # extra image formats
+    "--png-scale": 1,
+    "--trace-pixel": 2, "--trace-file": 1,         # every intermediate value of one pixel
+}
+
+#: our options for --help and docs/cli.md: name -> (values, default, description)
+OWN_OPTION_DOCS = {
+    "--demo": ("[DIR]", "nanobragg_demo",
+               "simulate a ready-made example (a lysozyme-like crystal, 1024x1024 detector, mosaicity, noise) "
+               "into DIR: the C's files, demo.png, demo.tif and demo.cbf; nanoBragg.c arguments after it "
+               "change the example (-detpixels 512), our options are passed on"),
+    "--png": ("FILE", "", "also write a PNG preview of the float image (needs matplotlib: "
+                          "pip install \"nanobragg-nb[png]\")"),
+    "--png-scale": ("S", "log", "PNG scaling: log, percentile (linear up to the 99.9th) or percentile=P"),
+    "--tiff": ("FILE", "", "also write the float image as 32-bit float TIFF, geometry in its metadata"),
+    "--cbf": ("FILE", "", "also write the noise image (the int image with -nonoise) as mini-CBF (needs fabio)"),
+    "--threads": ("N", "all cores", "CPU threads (else NUMBA_NUM_THREADS, OMP_NUM_THREADS); "
+                                    "results do not depend on it"),
+    "--device": ("D", "cpu", "cpu, cuda or auto"),
+    "--fast": ("", "off", "float32/fastmath kernel instead of the C's bits (accuracy in docs/performance.md)"),
+    "--trace-pixel": ("F S", "", "print every intermediate value of pixel (fast F, slow S)"),
+    "--trace-file": ("FILE", "stderr", "where --trace-pixel writes"),
+    "--debug": ("", "off", "show a Python traceback on errors"),
+    "--help": ("", "", "this text"),
+}
+
+def split_own_options(argv):
+    """Take our double-dash options out of ``argv``.
+
+    Only the exact names in ``OWN_OPTIONS`` are taken: any other token goes
+    to the C-compatible parser, which matches substrings (``--lambda`` is the
+    C's ``-lambda``).
+
+    Returns
+    -------
+    (dict, list)
+        Our options with their values, and the remaining arguments.
+    """
+    own, rest = {}, []
+    i = 0
+    while i < len(argv):
+        tok = argv[i]
+        if tok in OWN_OPTIONS:
+            n = OWN_OPTIONS[tok]
+            if n == "?":
+                n = 1 if i + 1 < len(argv) and not argv[i + 1].startswith("-") else 0
+                own[tok] = argv[i + 1:i + 1 + n]
+                i += 1 + n
+                continue
+            if n and i + n >= len(argv):
+                raise ArgumentError(f"{tok} needs {n} value{'s' if n > 1 else ''}")
+            own[tok] = argv[i + 1:i + 1 + n] if n else True
+            i += 1 + n
+            continue
+        rest.append(tok)
+        i += 1
+    return own, rest
+
+
+def help_text():
+    """The text of ``--help``: usage, our options, the exit statuses."""
+    import textwrap
+    rows = []
+    for name, (vals, default, doc) in OWN_OPTION_DOCS.items():
+        text = doc + (f" (default: {default})" if default else "")
+        rows.append(textwrap.fill(text, 100, initial_indent=f"  {name + (' ' + vals if vals else ''):<20s}",
+                                  subsequent_indent=" " * 22))
+    statuses = __doc__[__doc__.index("Errors"):].strip()
+    return ("usage: nanobragg-nb [nanoBragg.c arguments ...] [our options ...]\n"
+            "       nanobragg-nb --demo [DIR]\n\n"
+            "nanoBragg.c's arguments (-cell, -hkl, -lambda ...) work as in the C; docs/cli.md lists them.\n"
+            "Our options:\n" + "\n".join(rows) + "\n\n" + statuses)
+
+
+def _threads(own):
+    if "--threads" not in own:
+        return None
+    value = own["--threads"][0]
+    if not value.isdigit() or int(value) < 1:
+        raise ArgumentError(f"--threads needs a positive integer, got '{value}'")
+    return int(value)
+
+
+def run(argv):
+    """Run one simulation from a nanoBragg.c argument list; returns the exit status."""
+    own, rest = split_own_options(argv)
+    if own.get("--help"):
+        print(help_text())
+        return 0
+    if "--demo" in own:
+        from .demo import run_demo
+        return run_demo(own["--demo"][0] if own["--demo"] else "nanobragg_demo", own, rest, run)
+    import numpy as np
+
+    from .api import simulate
+    from .cparse import parse_args, print_warnings
+    from ...core.log import Log
+    from .outputs import FileWriter
+    from .preflight import check_run
+    threads = _threads(own)
+    if threads:
+        import numba
+        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    device = own["--device"][0] if "--device" in own else "cpu"
+    log = Log(stream=sys.stdout)
+    parsed = parse_args(rest)
+    print_warnings(parsed.warnings)
+    check_run(parsed.config, own)
+    log.write(parsed.log)
+    # the images stay in memory only when something reads them after the run
+    keep_images = any(k in own for k in ("--png", "--tiff", "--cbf", "--trace-pixel"))
+    with np.errstate(all="ignore"):      # C arithmetic: nonsense input gives inf and nan, silently
+        result = simulate(parsed.config, threads=threads, device=device, progress=True, log=log,
+                          writer=FileWriter(parsed.config.output, keep_images=keep_images),
+                          mode="fast" if own.get("--fast") else "faithful")
+    log.flush()
+    if any(k in own for k in ("--png", "--tiff", "--cbf")):
+        from .extra_outputs import write_extras
+        write_extras(result, own)
+    if "--trace-pixel" in own:
+        from ...audit.trace import trace_pixel
+        trace_pixel(result, own)
+    return 0

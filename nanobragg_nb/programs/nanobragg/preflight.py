@@ -1,0 +1,89 @@
+"""Checks made before a simulation starts, so that a long run does not fail at its end.
+
+nanoBragg.c opens each output file only once the image is computed, and a
+missing folder then costs the whole run. Here the folders of the output
+files are checked first (they exist, are folders, and can be written), and
+so are our own options for the extra images.
+"""
+import errno
+import os
+
+from ...io.atomic import output_error
+
+#: our options that name an output file
+FILE_OPTIONS = ("--png", "--tiff", "--cbf", "--trace-file")
+
+
+def output_paths(config, own):
+    """The files a run will write: the C's images and those of our options.
+
+    The Fdump cache is left out: when it cannot be written the C only warns.
+    """
+    out = config.output
+    paths = [out.floatfile, out.intfile]
+    if out.write_pgm:
+        paths.append(out.pgmfile)
+    if out.calculate_noise:
+        paths.append(out.noisefile)
+    paths.extend(own[name][0] for name in FILE_OPTIONS if name in own)
+    return paths
+
+
+def check_writable(path):
+    """Raise :class:`OutputError` now if ``path`` could not be written later.
+
+    Parameters
+    ----------
+    path : str
+        An output file name.
+
+    Raises
+    ------
+    OutputError
+        Its folder is missing, is not a folder, or cannot be written (a
+        read-only file system, or no permission), or ``path`` is a folder.
+    """
+    folder = os.path.dirname(os.path.abspath(path)) or os.sep
+    problem = None
+    if not os.path.exists(folder):
+        problem = errno.ENOENT
+    elif not os.path.isdir(folder):
+        problem = errno.ENOTDIR
+    elif os.path.isdir(path):
+        problem = errno.EISDIR
+    elif not os.access(folder, os.W_OK | os.X_OK):
+        problem = errno.EROFS if _read_only(folder) else errno.EACCES
+    if problem is not None:
+        raise output_error(path, OSError(problem, os.strerror(problem), path))
+
+
+def _read_only(folder):
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):
+        return False
+
+
+def check_run(config, own):
+    """Check the outputs and our image options before the simulation.
+
+    Parameters
+    ----------
+    config : Config
+        The parsed configuration.
+    own : dict
+        Our options (``--png`` ...).
+
+    Raises
+    ------
+    OutputError
+        An output file that could not be written.
+    ArgumentError
+        A bad ``--png-scale``, or ``--png``/``--cbf`` without the package
+        they need.
+    """
+    if any(name in own for name in ("--png", "--png-scale", "--cbf")):
+        from .extra_outputs import check_options
+        check_options(own)
+    for path in output_paths(config, own):
+        check_writable(path)
