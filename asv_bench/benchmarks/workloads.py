@@ -81,7 +81,10 @@ def arguments(workload, pixels, folder):
 
 def config(workload, pixels, folder):
     """The :class:`nanobragg_nb.Config` of a workload, its Fdump cache kept in ``folder``."""
-    from nanobragg_nb.programs.nanobragg.cparse import parse_args
+    try:
+        from nanobragg_nb.programs.nanobragg.cparse import parse_args
+    except ImportError:                 # a commit from before the core/programs layout (asv runs old commits)
+        from nanobragg_nb.cparse import parse_args
     cfg = parse_args(arguments(workload, pixels, folder)).config
     cfg.crystal.dump_file = os.path.join(folder, "Fdump.bin")
     return cfg

@@ -21,7 +21,7 @@ import numpy as np
 from numba import njit
 
 from ..cnum import c_to_unsigned
-from .kernels.views import borrowed
+from .views import borrowed
 
 # C L3762-3771: ran1's constants (the C's #define lines), then gammln's coefficients
 _IA = 16807
@@ -399,7 +399,7 @@ def noise_image(floatimage, fpixels, spixels, roi_xmin, roi_xmax, roi_ymin, roi_
         Number of pixels clipped at 65535.
     """
     intimage = np.zeros(fpixels * spixels, dtype=np.uint16)
-    # the state arrays outlive the loop: no reference counting per draw (see kernels.views)
+    # the state arrays outlive the loop: no reference counting per draw (see core.views)
     image, draws, idum, shuffle, gauss, poi = (borrowed(floatimage), borrowed(intimage), borrowed(idum),
                                                borrowed(shuffle), borrowed(gauss), borrowed(poi))
     total = 0.0

@@ -11,7 +11,7 @@ switch-off, so that any thread count gives the serial C's bits.
 import numpy as np
 from numba import njit, prange
 
-from .views import borrowed
+from ..views import borrowed
 
 from .pixel import N_REC, Q_FPIXELS, Q_OMEGA_TERMS, Q_ROI_XMAX, Q_ROI_XMIN, Q_ROI_YMAX, Q_ROI_YMIN, rendered
 from .pixel import render_pixels

@@ -11,7 +11,7 @@ sum). ``-printout`` runs use the faithful kernel.
 import numpy as np
 from numba import njit, prange
 
-from .views import borrowed
+from ..views import borrowed
 
 from .cpu import N_EVENT
 from .pixel import Q_FPIXELS, Q_OMEGA_TERMS, render_pixels, rendered
