@@ -123,7 +123,7 @@ def test_setup_refuses_an_undeclared_field(tmp_path, monkeypatch):
 def test_setup_field_is_unset_until_assigned():
     s = Setup()
     with pytest.raises(AttributeError):
-        s.pixel_size
+        _ = s.pixel_size
     s.pixel_size = 1e-4
     assert s.pixel_size == 1e-4
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING, List, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Optional, Union
 
 import numpy as np
 
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from .structure import NoStructureFactors
 
 #: the C's ``double[4]`` vector: magnitude, then x, y, z
-Vector = List[float]
+Vector = list[float]
 
 
 @dataclass(init=False, repr=False, eq=False)
@@ -39,7 +39,7 @@ class Setup:
     # -- values the C takes from the command line and the setup leaves as they are
     rng_state: RandomState  #: the C's static ran1/gaussdev/poidev state, shared with the noise image
     lambda0: float  #: m, central wavelength
-    close_distance_in: float  #: m, -close_distance as given (nan when unset); see close_distance
+    close_distance_in: float  #: m, -close_distance as parsed (nan when unset); see close_distance
     xtal_shape: str  #: crystal shape: "square", "round", "gauss" or "tophat"
     fudge: float  #: scales the argument of the round, gauss and tophat shape transforms
     dmin: float  #: m, resolution limit: finer scattering is skipped (0: no limit)
@@ -48,9 +48,9 @@ class Setup:
     polarization: float  #: Kahn polarization factor (0 unpolarized, 1 fully)
     curved_detector: bool  #: all pixels at the same distance from the sample
     point_pixel: bool  #: pixel obliquity switched off (solid angle 1/R^2)
-    oversample_thick: bool  #: absorption evaluated per sub-pixel instead of once per pixel
-    oversample_polar: bool  #: polarization evaluated per sub-pixel instead of once per pixel
-    oversample_omega: bool  #: solid angle evaluated per sub-pixel instead of once per pixel
+    oversample_thick: bool  #: absorption applied per sub-pixel instead of once per pixel
+    oversample_polar: bool  #: polarization applied per sub-pixel instead of once per pixel
+    oversample_omega: bool  #: solid angle applied per sub-pixel instead of once per pixel
     calculate_noise: bool  #: the noise image is written
     maskimage: Optional[np.ndarray]  #: uint16[pixels], zero where a pixel is skipped; None: no mask
     mask_file: Optional[str]  #: the -mask file the mask came from, for the summary
@@ -138,7 +138,7 @@ class Setup:
     distance: float  #: m, sample to beam spot along the beam
     close_distance: float  #: m, sample to detector plane along its normal
     pix0_vector: Vector  #: m, position of the first pixel's corner (magnitude unset)
-    dials_origin: Tuple[float, float, float]  #: mm, pix0 in the DIALS frame
+    dials_origin: tuple[float, float, float]  #: mm, pix0 in the DIALS frame
 
     # -- interpolation of structure factors (C L1778-1789; off when no hkls, C L2104-2257)
     interpolate: int  #: 1: tricubic interpolation of F between h, k, l; 0: nearest
@@ -163,7 +163,7 @@ class Setup:
     Na: float  #: unit cells along a (a double in the C)
     Nb: float  #: unit cells along b
     Nc: float  #: unit cells along c
-    xtalsize: Tuple[float, float, float]  #: m, crystal size along a, b, c
+    xtalsize: tuple[float, float, float]  #: m, crystal size along a, b, c
 
     # -- oversampling (C L2078-2101, 1 at least after C L2461)
     oversample: int  #: sub-pixels per pixel edge
