@@ -17,9 +17,10 @@ from nanobragg_nb.core import rng
 from nanobragg_nb.core.config import RTD
 from nanobragg_nb.programs.nanobragg.cparse import parse_args
 from nanobragg_nb.core.log import Log
-from nanobragg_nb.core.setup import prepare
+from nanobragg_nb.core.setup import Setup, prepare
 from nanobragg_nb.core.setup.beam import step_logic
 from nanobragg_nb.core.setup.sampling import phi_steps
+from nanobragg_nb.core.setup.state import FIELD_NAMES
 
 C_LOGS = json.loads((Path(__file__).parent / "data" / "c_setup_logs.json").read_text())
 SOURCES = "-10 0 0\n-10 0.01 0 1 1.2e-10\n\n# comment\n-10 0 0.02,1;1.1e-10\n"
@@ -102,3 +103,27 @@ def test_water_background_constant(tmp_path, monkeypatch):
     expected = 2.57 * 2.57 * 7.94079248018965e-30 * s.fluence * ws * ws * ws * 1e6 * 6.02214179e23 / 18.0
     assert s.I_bg == expected
     assert math.isclose(s.I_bg, 2.57 ** 2 * 1e-12 * 1e6 * 6.02214179e23 / 18.0, rel_tol=1e-3)
+
+
+@pytest.mark.parametrize("name", sorted(C_LOGS))
+def test_prepare_assigns_every_declared_field(name, tmp_path, monkeypatch):
+    s, _ = setup_for(C_LOGS[name]["args"], tmp_path, monkeypatch)
+    assert [field for field in FIELD_NAMES if not hasattr(s, field)] == []
+
+
+def test_setup_refuses_an_undeclared_field(tmp_path, monkeypatch):
+    s, _ = setup_for("-default_F 1 -cell 50 50 50 90 90 90 -detpixels 8 -water 100", tmp_path, monkeypatch)
+    with pytest.raises(AttributeError, match="did you mean 'water_size'"):
+        s.water_siz = 1e-6
+    assert not hasattr(s, "water_siz")
+    s.water_size = 1e-6
+    assert s.water_size == 1e-6
+
+
+def test_setup_field_is_unset_until_assigned():
+    s = Setup()
+    with pytest.raises(AttributeError):
+        _ = s.pixel_size
+    s.pixel_size = 1e-4
+    assert s.pixel_size == 1e-4
+

@@ -11,22 +11,13 @@ import numpy as np
 from .. import rng
 from ...errors import GeometryError, ResourceError, UsageExit
 from . import beam, crystal, detector, sampling, structure, summary
+from .state import Setup
 from .usage import usage_text
 from .vec import vec
 
 R_E_SQR = 7.94079248018965e-30
 AVOGADRO = 6.02214179e23
 BANNER = "nanoBragg nanocrystal diffraction simulator - James Holton and Ken Frankel 5-17-17\n"
-
-
-class Setup:
-    """Everything the pixel loop and the outputs need, with the C's names.
-
-    Vectors are the C's ``[magnitude, x, y, z]`` lists; ``source_xyz_lambda``
-    holds one row (unit direction towards the source, wavelength) per source;
-    ``mosaic_umats`` one row-major 3x3 matrix per domain; ``hkl`` the
-    structure-factor table.
-    """
 
 
 def _seeds(cfg):
@@ -120,8 +111,8 @@ def prepare(cfg, log, state=None, write_cache=True):
         else:
             log.printf("auto-selected no interpolation\n")
             s.interpolate = 0
-    s.seed, s.misset_seed = _seeds(cfg)
-    s.misset_seed = rng.seed_array(s.misset_seed)
+    s.seed, misset_seed = _seeds(cfg)
+    s.misset_seed = rng.seed_array(misset_seed)
     s.a, s.b, s.c = vec(), vec(), vec()
     s.a_star, s.b_star, s.c_star = vec(), vec(), vec()
     s.V_cell = 0.0
@@ -183,7 +174,7 @@ def _copy_flags(s, cfg):
     s.curved_detector, s.point_pixel = det.curved, det.point_pixel
     s.oversample_thick, s.oversample_polar = smp.oversample_thick, smp.oversample_polar
     s.oversample_omega = smp.oversample_omega
-    s.calculate_noise, s.water_size = out.calculate_noise, cr.water_size_m
+    s.calculate_noise, s.progress_meter = out.calculate_noise, out.progress_meter
     s.maskimage, s.mask_file = det.mask, det.mask_file
     if s.maskimage is not None:
         mask = np.ascontiguousarray(s.maskimage, dtype=np.uint16).ravel()

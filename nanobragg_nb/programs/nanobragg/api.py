@@ -92,7 +92,6 @@ def simulate(config, threads=None, device="cpu", progress=False, log=None, write
     log = log if log is not None else Log()
     state = rng.RandomState()
     s = prepare(config, log, state, write_cache=writer is not None)
-    s.progress_meter = config.output.progress_meter
     t = tables.build(s)
     printout = None
     if config.output.printout:
