@@ -42,9 +42,16 @@ def source_root():
     return Path(__file__).resolve().parents[2]
 
 
-def default_reference():
-    """``c_ref/reference.json`` as shipped in the package (in a checkout, a link to the top-level ``c_ref/``)."""
-    return Path(__file__).resolve().parent / "c_ref" / "reference.json"
+#: the reference description of each program's C source, in ``c_ref/``
+PROGRAMS = {"nanobragg": "reference.json", "nonbragg": "nonBragg.json", "noisify": "noisify.json"}
+
+
+def default_reference(program="nanobragg"):
+    """The reference description of ``program`` as shipped in the package, ``c_ref/reference.json`` for nanoBragg.
+
+    In a checkout, ``nanobragg_nb/audit/c_ref`` is a link to the top-level ``c_ref/``.
+    """
+    return Path(__file__).resolve().parent / "c_ref" / PROGRAMS[program]
 
 
 @dataclass
@@ -68,15 +75,15 @@ class Reference:
         return f"{self.data['repository']} {self.data['commit']} {self.data['path']}"
 
 
-def load_reference(path=None):
-    """Read a reference description and its anchors.
+def load_reference(path=None, program="nanobragg"):
+    """Read a reference description (``path``, else the one of ``program``) and its anchors.
 
     Raises
     ------
     InputFileError
         When the file is missing or not valid JSON.
     """
-    path = Path(path) if path else default_reference()
+    path = Path(path) if path else default_reference(program)
     try:
         data = json.loads(path.read_text())
     except OSError as err:
@@ -276,13 +283,16 @@ class _Parser(argparse.ArgumentParser):
 
 def _parser():
     p = _Parser(prog="nanobragg-nb audit", description="Audit the port against nanoBragg.c, block by block.")
-    p.add_argument("--c-source", metavar="PATH", help="the nanoBragg.c to set beside the port (default $NB_C_SRC)")
+    p.add_argument("--program", default="nanobragg", choices=sorted(PROGRAMS),
+                   help="which program's C source to audit against (default nanobragg)")
+    p.add_argument("--c-source", metavar="PATH",
+                   help="the C source to set beside the port (default $NB_C_SRC for nanobragg)")
     p.add_argument("--kernel", default="all", metavar="|".join(GROUPS),
                    help="which part to audit (default all; cuda is skipped while kernels/cuda.py is absent)")
     p.add_argument("--html", metavar="PATH", help="also write a self-contained HTML report")
     p.add_argument("--summary", action="store_true", help="print the summary only, not the blocks")
     p.add_argument("--width", type=int, default=64, help="width of the C column in the text report")
-    p.add_argument("--reference", metavar="PATH", help="reference description (default c_ref/reference.json)")
+    p.add_argument("--reference", metavar="PATH", help="reference description (default: the program's, in c_ref/)")
     p.add_argument("--root", metavar="DIR", help="folder holding the package (default: this installation)")
     p.add_argument("--write-anchors", action="store_true",
                    help="maintainers: rewrite the anchors file from the pinned C source, then exit")
@@ -293,14 +303,14 @@ def main(argv):
     """Run the audit; returns the exit status."""
     from . import report as audit_report
     args = _parser().parse_args(argv)
-    ref = load_reference(args.reference)
+    ref = load_reference(args.reference, args.program)
     root = Path(args.root) if args.root else source_root()
     known = tuple(ref.data["kernels"])
     if args.kernel != "all" and args.kernel not in known:
         raise ArgumentError(f"audit: --kernel must be one of {', '.join(known)} or all, not '{args.kernel}'")
     names = known if args.kernel == "all" else (args.kernel,)
     audits = [audit_group(ref, n, root) for n in names]
-    c_path = args.c_source or os.environ.get("NB_C_SRC")
+    c_path = args.c_source or (os.environ.get("NB_C_SRC") if args.program == "nanobragg" else None)
     src = csource.read(c_path) if c_path else None
     if args.write_anchors:
         return _write_anchors(ref, src, root)
