@@ -74,8 +74,9 @@ def render(s, t, threads=None, progress=True, printout=None, on_printout=None, m
             bar.update(row + 1)
         walk = settle.settle(t, floatimage, printout=printout, on_row=printed, rec=printout_initial_values(s))
     else:
-        walk = settle.settle(t, floatimage, mode=mode)
-        for walk in settle.parallel_blocks(t, floatimage, walk, _block_rows(s.spixels, threads), mode):
+        kernels = settle.row_kernels(t, mode)
+        walk = settle.settle(t, floatimage, kernels)
+        for walk in settle.parallel_blocks(t, floatimage, walk, _block_rows(s.spixels, threads), kernels):
             bar.update(walk.row)
     bar.close()
     return LoopResult(floatimage, walk.omega_sum, walk.event)

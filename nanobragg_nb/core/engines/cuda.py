@@ -129,12 +129,12 @@ def render(s, t, mode="faithful", printout=None, on_printout=None, threads=None)
     floatimage = np.zeros(s.pixels, dtype=np.float32)
 
     # 1. on the CPU, in order, until the serial-order state has settled
-    walk = settle.settle(t, floatimage, mode=mode)
+    walk = settle.settle(t, floatimage, settle.row_kernels(t, mode))
     if walk.row >= spixels:
         return engine.LoopResult(floatimage, walk.omega_sum, walk.event)
 
     # 2. the rest on the GPU, from the settled state, in blocks of rows
-    inputs = tuple(cuda.to_device(np.ascontiguousarray(a)) for a in t.inputs)
+    inputs = t.inputs._make(cuda.to_device(np.ascontiguousarray(a)) for a in t.inputs)
     host_fast = _fast_inputs(t, mode)
     FQ = host_fast[-1]
     fast_inputs = tuple(cuda.to_device(a) for a in host_fast)

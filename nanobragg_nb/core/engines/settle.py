@@ -16,9 +16,12 @@ GPU engine, ``--trace-pixel``) reproduces the serial C the same way:
    first row that switched it off.
 
 The drivers keep what differs between them: the GPU launches, the
-``-printout`` snapshots, the trace's partial last row.
+``-printout`` snapshots, the trace's partial last row. :func:`row_kernels`
+is where the CPU kernels of each mode are chosen.
 """
 from dataclasses import dataclass
+from types import ModuleType
+from typing import NamedTuple
 
 import numpy as np
 
@@ -26,8 +29,15 @@ from ..kernels import cpu
 from ..kernels.pixel import N_REC, Q_FPIXELS, Q_SPIXELS
 
 
-def row_kernels(t, mode):
-    """The CPU row kernels of ``mode`` and the inputs they take.
+class RowKernels(NamedTuple):
+    """The CPU row kernels of one mode and the inputs they take."""
+
+    module: ModuleType      #: has ``render_rows`` (parallel) and ``render_rows_serial``
+    inputs: tuple           #: the input arrays, passed as ``*inputs``
+
+
+def row_kernels(t, mode="faithful"):
+    """The CPU row kernels of ``mode``, with their inputs built from ``t``.
 
     Parameters
     ----------
@@ -36,14 +46,12 @@ def row_kernels(t, mode):
 
     Returns
     -------
-    tuple
-        (module with ``render_rows`` and ``render_rows_serial``, tuple of
-        input arrays to pass as ``*inputs``).
+    RowKernels
     """
     if mode == "fast":
         from ..kernels import cpu_fast
-        return cpu_fast, t.inputs + cpu_fast.extra_args(t)
-    return cpu, t.inputs
+        return RowKernels(cpu_fast, t.inputs + cpu_fast.extra_args(t))
+    return RowKernels(cpu, t.inputs)
 
 
 @dataclass
@@ -96,7 +104,7 @@ def has_settled(t, state):
     return state[0] == t.stale_saturated and state[1] >= t.pcalls_saturated
 
 
-def settle(t, floatimage, mode="faithful", end=None, printout=None, on_row=None, rec=None):
+def settle(t, floatimage, kernels=None, end=None, printout=None, on_row=None, rec=None):
     """Render the first rows in the C's serial order until the serial-order state has settled.
 
     Parameters
@@ -104,13 +112,14 @@ def settle(t, floatimage, mode="faithful", end=None, printout=None, on_row=None,
     t : Tables
     floatimage : numpy.ndarray
         Flat float32 image receiving the rendered rows.
-    mode : {"faithful", "fast"}
+    kernels : RowKernels, optional
+        The faithful ones by default.
     end : int, optional
         Render no row from this one on (all rows by default).
     printout : tuple, optional
         (fpixel, spixel) of -printout (every pixel when fpixel < 0): every
         row up to ``end`` is then rendered in order, whether or not the
-        state has settled, with the faithful kernel recording snapshots.
+        state has settled, recording snapshots (faithful kernels only).
     on_row : callable, optional
         ``on_row(row, snapshots, event)`` after each row: the printout
         snapshots of the row and the interpolation switch-off event if it
@@ -126,7 +135,7 @@ def settle(t, floatimage, mode="faithful", end=None, printout=None, on_row=None,
     """
     fpixels, spixels = int(t.Q[Q_FPIXELS]), int(t.Q[Q_SPIXELS])
     end = spixels if end is None else end
-    kernel, inputs = row_kernels(t, "faithful" if printout is not None else mode)
+    kernel, inputs = kernels or row_kernels(t)
     print_f, print_s = printout if printout is not None else (-2, -2)
     snaps = np.zeros((fpixels if printout is not None and print_f < 0 else 1, cpu.N_SNAP))
     omega_terms = np.zeros(fpixels * t.omega_terms)
@@ -145,7 +154,7 @@ def settle(t, floatimage, mode="faithful", end=None, printout=None, on_row=None,
     return walk
 
 
-def parallel_blocks(t, floatimage, walk, block, mode="faithful", end=None):
+def parallel_blocks(t, floatimage, walk, block, kernels=None, end=None):
     """Render the rows from ``walk.row`` in parallel blocks, as the serial C would.
 
     Every row of a block starts from the settled state; when a block
@@ -162,7 +171,8 @@ def parallel_blocks(t, floatimage, walk, block, mode="faithful", end=None):
         As :func:`settle` left it.
     block : int
         Rows per block.
-    mode : {"faithful", "fast"}
+    kernels : RowKernels, optional
+        The faithful ones by default.
     end : int, optional
         Stop before this row (all rows by default).
 
@@ -173,7 +183,7 @@ def parallel_blocks(t, floatimage, walk, block, mode="faithful", end=None):
     """
     fpixels, spixels = int(t.Q[Q_FPIXELS]), int(t.Q[Q_SPIXELS])
     end = spixels if end is None else end
-    kernel, inputs = row_kernels(t, mode)
+    kernel, inputs = kernels or row_kernels(t)
     row_terms = fpixels * t.omega_terms
     omega_terms = np.zeros(block * row_terms)
     events = np.zeros((block, cpu.N_EVENT))
