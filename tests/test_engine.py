@@ -31,8 +31,8 @@ def serial_reference(s, t):
     terms = np.zeros(s.spixels * s.fpixels * t.omega_terms)
     events = np.zeros((s.spixels, cpu.N_EVENT))
     state = np.array([0, 0, int(t.interpolate)], np.int64)
-    cpu.render_rows_serial(0, s.spixels, t.P, t.Q, t.mask, t.src, t.cells, t.phi_state, t.Fhkl, t.pv_table, state,
-                           image, terms, events, np.zeros(N_REC), np.zeros((1, cpu.N_SNAP)), -2, -2)
+    cpu.render_rows_serial(0, s.spixels, *t.inputs, state, image, terms, events, np.zeros(N_REC),
+                           np.zeros((1, cpu.N_SNAP)), -2, -2)
     omega_sum = cpu.omega_chain(0.0, 0, s.spixels, t.Q, t.mask, terms, t.omega_repeat)
     rows = np.nonzero(events[:, 0])[0]
     first = (int(events[rows[0], 1]), int(rows[0])) if len(rows) else None

@@ -21,8 +21,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import ArgumentError, OutputError
+from ..core.engines import settle
 from ..core.kernels import cpu, pixel, tables
 from ..core.kernels.pixel import N_REC, P_FLUENCE, P_I_BG, P_R_E_SQR, Q_ROI_XMAX, Q_STEPS, rendered, render_pixels
+
+#: rows per parallel block in the search for the interpolation switch-off before the traced pixel
+SEARCH_BLOCK_ROWS = 64
 
 #: how the kernel's trace names are printed: the C's variables
 LABELS = {
@@ -86,8 +90,8 @@ def state_before(s, t, fpixel, spixel):
 
     Rows before the pixel are rendered in order until the state has settled;
     while interpolation is still on, the remaining rows are rendered in
-    parallel to see whether one of them switches it off; then the pixels of
-    the pixel's own row that come before it are rendered in order.
+    parallel blocks to see whether one of them switches it off; then the
+    pixels of the pixel's own row that come before it are rendered in order.
 
     Parameters
     ----------
@@ -100,34 +104,19 @@ def state_before(s, t, fpixel, spixel):
     numpy.ndarray
         int64 [stale, pcalls, interp].
     """
-    args = (t.P, t.Q, t.mask, t.src, t.cells, t.phi_state, t.Fhkl, t.pv_table)
-    fpixels = s.fpixels
-    nterm = t.omega_terms
-    state = np.array([0, 0, 1 if t.interpolate else 0], dtype=np.int64)
     image = np.zeros(s.pixels, dtype=np.float32)
-    omega_terms = np.zeros(fpixels * nterm)
-    events = np.zeros((1, cpu.N_EVENT))
-    rec = np.zeros(N_REC)
-    snaps = np.zeros((1, cpu.N_SNAP))
-    row = 0
-    while row < spixel and not (state[0] == t.stale_saturated and state[1] >= t.pcalls_saturated):
-        cpu.render_rows_serial(row, row + 1, *args, state, image, omega_terms, events, rec, snaps, -2, -2)
-        row += 1
-    block = 64
-    while row < spixel and state[2]:
-        row1 = min(row + block, spixel)
-        block_events = np.zeros((row1 - row, cpu.N_EVENT))
-        cpu.render_rows(row, row1, *args, int(state[0]), int(state[1]), True, image,
-                        np.zeros((row1 - row) * fpixels * nterm), block_events, np.zeros_like(rec))
-        if block_events[:, 0].any():
-            state[2] = 0
-        row = row1
+    walk = settle.settle(t, image, end=spixel)
+    if walk.state[2]:
+        for _ in settle.parallel_blocks(t, image, walk, SEARCH_BLOCK_ROWS, end=spixel):
+            if not walk.state[2]:
+                break
     if fpixel > 0:
         Q = t.Q.copy()
         Q[Q_ROI_XMAX] = min(Q[Q_ROI_XMAX], fpixel - 1)
-        cpu.render_rows_serial(spixel, spixel + 1, t.P, Q, *args[2:], state, image, omega_terms, events, rec,
-                               snaps, -2, -2)
-    return state
+        cpu.render_rows_serial(spixel, spixel + 1, *t.inputs._replace(Q=Q), walk.state, image,
+                               np.zeros(s.fpixels * t.omega_terms), np.zeros((1, cpu.N_EVENT)), np.zeros(N_REC),
+                               np.zeros((1, cpu.N_SNAP)), -2, -2)
+    return walk.state
 
 
 def trace_values(s, fpixel, spixel):
@@ -154,8 +143,8 @@ def trace_values(s, fpixel, spixel):
     image = np.zeros(s.pixels, dtype=np.float32)
     events = np.zeros((1, 8))
     with _recording(values), np.errstate(all="ignore"):
-        render_pixels(np.int64(spixel), np.int64(fpixel), np.int64(fpixel + 1), t.P, t.Q, t.mask, t.src, t.cells,
-                      t.phi_state, t.Fhkl, t.pv_table, int(state[0]), int(state[1]), bool(state[2]), image,
+        render_pixels(np.int64(spixel), np.int64(fpixel), np.int64(fpixel + 1), *t.inputs,
+                      int(state[0]), int(state[1]), bool(state[2]), image,
                       omega_terms, -fpixel * max(t.omega_terms, 1), events, 0, rec, False, rec.reshape(1, -1), 0,
                       -2, -2)
     test = next(value for name, value in reversed(values) if name == "pixel")

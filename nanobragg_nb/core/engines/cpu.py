@@ -1,9 +1,9 @@
-"""Walks the detector with a kernel so that the result is the serial C's.
+"""Walks the detector with the CPU kernels so that the result is the serial C's.
 
 The C's pixel loop carries a little state from pixel to pixel (the stale phi
 rotation, the in-place re-unitized polarization axis, interpolation switched
 off for good at the first out-of-range h,k,l). :func:`render` reproduces the
-serial order whatever the thread count:
+serial order whatever the thread count (see :mod:`.settle`):
 
 1. rows are rendered one by one, in order, until that state has settled
    (usually after the first rendered pixel);
@@ -13,15 +13,16 @@ serial order whatever the thread count:
    row are rendered again with interpolation off, as the C would have;
 4. the solid-angle sum is added up in the C's order between blocks.
 
-Between blocks a progress bar is drawn on stderr for long runs.
+Between blocks a progress bar is drawn on stderr for long runs. ``-printout``
+runs render every row in order.
 """
 import os
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..kernels import cpu
 from ..kernels.pixel import N_REC
+from . import settle
 from .progress import Progress
 
 
@@ -65,75 +66,20 @@ def render(s, t, threads=None, progress=True, printout=None, on_printout=None, m
     """
     import numba
     threads = threads or numba.get_num_threads()
-    fpixels, spixels = s.fpixels, s.spixels
     floatimage = np.zeros(s.pixels, dtype=np.float32)
-    nterm = t.omega_terms
-    block = _block_rows(spixels, threads)
-    omega_terms = np.zeros(block * fpixels * nterm)
-    events = np.zeros((block, cpu.N_EVENT))
-    args = (t.P, t.Q, t.mask, t.src, t.cells, t.phi_state, t.Fhkl, t.pv_table)
-    state = np.array([0, 0, 1 if t.interpolate else 0], dtype=np.int64)
-    rec = printout_initial_values(s)
-    omega_sum = 0.0
-    event = None
-    bar = Progress(spixels, progress)
-
-    def note_events(row0, nrows):
-        nonlocal event
-        if event is not None:
-            return None
-        for r in range(nrows):
-            if events[r, 0] != 0.0:
-                e = events[r]
-                event = (int(e[1]), row0 + r, e[2], e[3], e[4], int(e[5]), int(e[6]), int(e[7]))
-                return r
-        return None
-
-    row = 0
+    bar = Progress(s.spixels, progress)
     if printout is not None:
-        snaps = np.zeros((fpixels if printout[0] < 0 else 1, cpu.N_SNAP))
-        for row in range(spixels):
-            n = cpu.render_rows_serial(row, row + 1, *args, state, floatimage, omega_terms, events, rec,
-                                       snaps, printout[0], printout[1])
-            note_events(row, 1)
-            omega_sum = cpu.omega_chain(omega_sum, row, row + 1, t.Q, t.mask, omega_terms, t.omega_repeat)
-            on_printout(snaps[:n], event if event is not None and event[1] == row else None)
+        def printed(row, snapshots, event):
+            on_printout(snapshots, event)
             bar.update(row + 1)
-        bar.close()
-        return LoopResult(floatimage, omega_sum, event)
-
-    kernel = cpu
-    if mode == "fast":
-        from ..kernels import cpu_fast as kernel
-        args = args + kernel.extra_args(t)
-    # 1. in order, until the serial-order state has settled
-    no_print = np.zeros((1, cpu.N_SNAP))
-    while row < spixels and not (state[0] == t.stale_saturated and state[1] >= t.pcalls_saturated):
-        kernel.render_rows_serial(row, row + 1, *args, state, floatimage, omega_terms, events, rec,
-                                  no_print, -2, -2)
-        note_events(row, 1)
-        omega_sum = cpu.omega_chain(omega_sum, row, row + 1, t.Q, t.mask, omega_terms, t.omega_repeat)
-        row += 1
-    # 2. blocks of rows in parallel from the settled state
-    stale, pcalls = t.stale_saturated, t.pcalls_saturated
-    while row < spixels:
-        row1 = min(row + block, spixels)
-        interp = state[2] != 0
-        kernel.render_rows(row, row1, *args, stale, pcalls, interp, floatimage, omega_terms, events, rec)
-        if interp:
-            first = note_events(row, row1 - row)
-            if first is not None:
-                # 3. the C switched interpolation off in this row: redo the rows after it
-                state[2] = 0
-                if row + first + 1 < row1:
-                    redo = row + first + 1
-                    sub_terms = omega_terms[(first + 1) * fpixels * nterm:]
-                    kernel.render_rows(redo, row1, *args, stale, pcalls, False, floatimage, sub_terms, events, rec)
-        omega_sum = cpu.omega_chain(omega_sum, row, row1, t.Q, t.mask, omega_terms, t.omega_repeat)
-        row = row1
-        bar.update(row)
+        walk = settle.settle(t, floatimage, printout=printout, on_row=printed, rec=printout_initial_values(s))
+    else:
+        kernels = settle.row_kernels(t, mode)
+        walk = settle.settle(t, floatimage, kernels)
+        for walk in settle.parallel_blocks(t, floatimage, walk, _block_rows(s.spixels, threads), kernels):
+            bar.update(walk.row)
     bar.close()
-    return LoopResult(floatimage, omega_sum, event)
+    return LoopResult(floatimage, walk.omega_sum, walk.event)
 
 
 def printout_initial_values(s):

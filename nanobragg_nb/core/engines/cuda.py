@@ -6,7 +6,8 @@
 :func:`nanobragg_nb.core.engines.cpu.render` does on the CPU:
 
 1. the first rows are rendered on the CPU, in order, until the serial-order
-   state (stale phi rotation, polarization axis) has settled;
+   state (stale phi rotation, polarization axis) has settled
+   (:func:`nanobragg_nb.core.engines.settle.settle`);
 2. the inputs go to the GPU once; the rest of the detector is rendered there
    in blocks of rows, every pixel starting from the settled state;
 3. while interpolation is on, every pixel starts with it on; the first pixel
@@ -21,9 +22,8 @@ import sys
 
 import numpy as np
 
-from . import cpu as engine
+from . import cpu as engine, settle
 from ...errors import DeviceError
-from ..kernels import cpu
 from ..kernels.pixel import N_REC
 
 #: the most solid-angle terms a block keeps on the GPU (float64: 128 MiB)
@@ -77,10 +77,10 @@ def select(device):
     return False
 
 
-def kernel_arguments(t, fast_inputs, pix0, npix, stale, pcalls, interp, floatimage, omega_terms, first_event,
+def kernel_arguments(inputs, fast_inputs, pix0, npix, stale, pcalls, interp, floatimage, omega_terms, first_event,
                      detail_pixel, detail, rec):
     """The kernel's arguments, in its order (device or host arrays alike)."""
-    return (pix0, npix, *t, *fast_inputs, stale, pcalls, interp, floatimage, omega_terms, first_event,
+    return (pix0, npix, *inputs, *fast_inputs, stale, pcalls, interp, floatimage, omega_terms, first_event,
             detail_pixel, detail, rec)
 
 
@@ -90,13 +90,9 @@ def kernel_argument_types(t, mode):
 
     from ..kernels.cuda import N_DETAIL
     fast_inputs = _fast_inputs(t, mode)
-    args = kernel_arguments(_inputs(t), fast_inputs, 0, 1, 0, 0, True, np.zeros(1, np.float32), np.zeros(1),
+    args = kernel_arguments(t.inputs, fast_inputs, 0, 1, 0, 0, True, np.zeros(1, np.float32), np.zeros(1),
                             np.zeros(1, np.int64), -1, np.zeros(N_DETAIL), np.zeros(N_REC))
     return tuple(numba.typeof(a) for a in args)
-
-
-def _inputs(t):
-    return (t.P, t.Q, t.mask, t.src, t.cells, t.phi_state, t.Fhkl, t.pv_table)
 
 
 def _fast_inputs(t, mode):
@@ -131,37 +127,19 @@ def render(s, t, mode="faithful", printout=None, on_printout=None, threads=None)
     fpixels, spixels = s.fpixels, s.spixels
     nterm = t.omega_terms
     floatimage = np.zeros(s.pixels, dtype=np.float32)
-    omega_sum = 0.0
-    event = None
 
     # 1. on the CPU, in order, until the serial-order state has settled
-    host_kernel, host_args = cpu, _inputs(t)
-    if mode == "fast":
-        from ..kernels import cpu_fast as host_kernel
-        host_args = host_args + host_kernel.extra_args(t)
-    state = np.array([0, 0, 1 if t.interpolate else 0], dtype=np.int64)
-    row_terms = np.zeros(fpixels * nterm)
-    events = np.zeros((1, cpu.N_EVENT))
-    rec = np.zeros(N_REC)
-    row = 0
-    while row < spixels and not (state[0] == t.stale_saturated and state[1] >= t.pcalls_saturated):
-        host_kernel.render_rows_serial(row, row + 1, *host_args, state, floatimage, row_terms, events, rec,
-                                       np.zeros((1, cpu.N_SNAP)), -2, -2)
-        if event is None and events[0, 0] != 0.0:
-            e = events[0]
-            event = (int(e[1]), row, e[2], e[3], e[4], int(e[5]), int(e[6]), int(e[7]))
-        omega_sum = cpu.omega_chain(omega_sum, row, row + 1, t.Q, t.mask, row_terms, t.omega_repeat)
-        row += 1
-    if row >= spixels:
-        return engine.LoopResult(floatimage, omega_sum, event)
+    walk = settle.settle(t, floatimage, settle.row_kernels(t, mode))
+    if walk.row >= spixels:
+        return engine.LoopResult(floatimage, walk.omega_sum, walk.event)
 
     # 2. the rest on the GPU, from the settled state, in blocks of rows
-    inputs = tuple(cuda.to_device(np.ascontiguousarray(a)) for a in _inputs(t))
+    inputs = t.inputs._make(cuda.to_device(np.ascontiguousarray(a)) for a in t.inputs)
     host_fast = _fast_inputs(t, mode)
     FQ = host_fast[-1]
     fast_inputs = tuple(cuda.to_device(a) for a in host_fast)
     d_image = cuda.to_device(floatimage)
-    block_rows = max(1, min(spixels - row, MAX_BLOCK_TERMS // max(1, fpixels * nterm)))
+    block_rows = max(1, min(spixels - walk.row, MAX_BLOCK_TERMS // max(1, fpixels * nterm)))
     d_terms = cuda.device_array(block_rows * fpixels * nterm, dtype=np.float64)
     d_scratch = cuda.device_array(nterm, dtype=np.float64)
     d_first = cuda.to_device(np.array([NO_EVENT], dtype=np.int64))
@@ -174,27 +152,25 @@ def render(s, t, mode="faithful", printout=None, on_printout=None, threads=None)
                                 detail_pixel, d_detail, d_rec)
         kernels.launch(kernels.variant(mode, interp, FQ), kernels.blocks_for(npix), args)
 
-    while row < spixels:
-        row1 = min(row + block_rows, spixels)
+    while walk.row < spixels:
+        row, row1 = walk.row, min(walk.row + block_rows, spixels)
         pix0, npix = row * fpixels, (row1 - row) * fpixels
-        interp = bool(state[2])
+        interp = bool(walk.state[2])
         if interp:
             d_first.copy_to_device(np.array([NO_EVENT], dtype=np.int64))
         launch(pix0, npix, interp, d_terms, -1)
-        if interp:
-            first = int(d_first.copy_to_host()[0])
-            if first != NO_EVENT:
-                # 3. the C switched interpolation off at pixel `first`: its h,k,l for the
-                # warning, then the pixels after it again, with interpolation off
-                launch(first, 1, True, d_scratch, first)
-                h, k, l, h0, k0, l0 = d_detail.copy_to_host()
-                event = (first % fpixels, first // fpixels, h, k, l, int(h0), int(k0), int(l0))
-                state[2] = 0
-                if first + 1 < pix0 + npix:
-                    launch(first + 1, pix0 + npix - first - 1, False, d_terms[(first + 1 - pix0) * nterm:], -1)
+        first = int(d_first.copy_to_host()[0]) if interp else NO_EVENT
+        if first != NO_EVENT:
+            # 3. the C switched interpolation off at pixel `first`: its h,k,l for the
+            # warning, then the pixels after it again, with interpolation off
+            launch(first, 1, True, d_scratch, first)
+            h, k, l, h0, k0, l0 = d_detail.copy_to_host()
+            walk.event = (first % fpixels, first // fpixels, h, k, l, int(h0), int(k0), int(l0))
+            walk.state[2] = 0
+            if first + 1 < pix0 + npix:
+                launch(first + 1, pix0 + npix - first - 1, False, d_terms[(first + 1 - pix0) * nterm:], -1)
         # 4. the solid-angle sum in the C's order
-        terms = d_terms[:npix * nterm].copy_to_host()
-        omega_sum = cpu.omega_chain(omega_sum, row, row1, t.Q, t.mask, terms, t.omega_repeat)
-        row = row1
+        walk.add_omega(t, row, row1, d_terms[:npix * nterm].copy_to_host())
+        walk.row = row1
     cuda.synchronize()
-    return engine.LoopResult(d_image.copy_to_host(), omega_sum, event)
+    return engine.LoopResult(d_image.copy_to_host(), walk.omega_sum, walk.event)

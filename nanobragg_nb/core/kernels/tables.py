@@ -6,7 +6,8 @@ each (phi step, mosaic domain) pair is rotated once, with the same functions
 and operations, so the kernels read the same bits from a table.
 """
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -22,6 +23,23 @@ from .pixel import (N_P, N_Q, P_ASTAR, P_BEAM, P_BSTAR, P_CLOSE_DISTANCE, P_CSTA
                     Q_STEPS, Q_THICKSTEPS, SHAPES)
 
 
+class KernelInputs(NamedTuple):
+    """The arrays every pixel kernel reads, in the order the kernels take them.
+
+    Kernels keep flat argument lists (numba.cuda kernels take arrays, not
+    tuples of arrays), so callers pass ``*inputs``.
+    """
+
+    P: np.ndarray
+    Q: np.ndarray
+    mask: np.ndarray
+    src: np.ndarray
+    cells: np.ndarray
+    phi_state: np.ndarray
+    Fhkl: np.ndarray
+    pv_table: np.ndarray
+
+
 @dataclass
 class Tables:
     """Everything a kernel reads, as contiguous arrays.
@@ -29,6 +47,7 @@ class Tables:
     ``stale_saturated`` and ``pcalls_saturated`` are the serial-order states
     every pixel sees once the first phi loop has run and the polarization
     axis has stopped changing; before that, pixels are rendered in order.
+    ``inputs`` holds the kernels' arrays as one :class:`KernelInputs`.
     """
 
     P: np.ndarray
@@ -44,6 +63,11 @@ class Tables:
     interpolate: bool
     omega_terms: int        # solid-angle terms stored per pixel
     omega_repeat: int       # times each stored term is added to omega_sum
+    inputs: KernelInputs = field(init=False, repr=False)
+
+    def __post_init__(self):
+        self.inputs = KernelInputs(self.P, self.Q, self.mask, self.src, self.cells, self.phi_state, self.Fhkl,
+                                   self.pv_table)
 
 
 def _phi_cells(s):
