@@ -1,10 +1,14 @@
 """Every kind of error: one clear line on stderr, its documented exit status, no traceback, no partial file."""
+import gzip
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import sys
+import threading
 import time
+import tty
 
 import pytest
 
@@ -141,6 +145,114 @@ def test_unwritable_extra_image_is_found_before_the_run(tmp_path, capsys):
     status, out, err = run_main(tmp_path, SMALL + ["--tiff", "nowhere/image.tif"], capsys)
     assert_one_error(status, err, OutputError.exit_status, "nowhere/image.tif")
     assert leftovers(tmp_path) == [] and "solid angle" not in out
+
+
+# special files: written in place as the C's fopen writes them, never replaced by a regular file
+
+class Drain:
+    """A thread reading everything from a file descriptor (a FIFO's or a terminal's) until it is closed."""
+
+    def __init__(self, open_reader):
+        self.data = bytearray()
+        self.open_reader = open_reader
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self):
+        fd = self.open_reader()
+        try:
+            while True:
+                try:
+                    chunk = os.read(fd, 65536)
+                except OSError:                   # a terminal whose other side was closed
+                    break
+                if not chunk:
+                    break
+                self.data += chunk
+        finally:
+            os.close(fd)
+
+    def result(self, timeout=30):
+        self.thread.join(timeout)
+        return bytes(self.data)
+
+
+def golden_bytes(golden, case, name):
+    return gzip.decompress((golden / "cases" / case / (name + ".gz")).read_bytes())
+
+
+def test_fifo_terminal_and_link_receive_the_bytes_the_c_writes(tmp_path, capsys, golden, manifest):
+    case = "xtal_Nabc"
+    os.mkfifo(tmp_path / "fifo")
+    (tmp_path / "real.pgm").write_bytes(b"old")
+    (tmp_path / "link.pgm").symlink_to("real.pgm")
+    master, slave = os.openpty()
+    tty.setraw(slave)                             # the terminal passes bytes through unchanged
+    terminal = os.ttyname(slave)
+    fifo_reader = Drain(lambda: os.open(tmp_path / "fifo", os.O_RDONLY))
+    terminal_reader = Drain(lambda: master)
+    args = manifest[case]["args"].split() + ["-floatfile", "fifo", "-intfile", terminal, "-pgmfile", "link.pgm",
+                                             "-noisefile", "noise.img"]
+    try:
+        status, out, err = run_main(tmp_path, args, capsys)
+    finally:
+        os.close(slave)
+    assert status == 0, err
+    assert fifo_reader.result() == golden_bytes(golden, case, "floatimage.bin")
+    assert terminal_reader.result() == golden_bytes(golden, case, "intimage.img")
+    assert (tmp_path / "real.pgm").read_bytes() == golden_bytes(golden, case, "image.pgm")
+    assert stat.S_ISFIFO(os.lstat(tmp_path / "fifo").st_mode)
+    assert os.path.islink(tmp_path / "link.pgm") and os.readlink(tmp_path / "link.pgm") == "real.pgm"
+    assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mknod needs root")
+def test_character_device_survives(tmp_path, capsys):
+    """``-floatfile /dev/null`` as root: the node stays a node (a private copy of /dev/null here)."""
+    node = tmp_path / "null"
+    os.mknod(node, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+    extras = ["--tiff", "null"]
+    status, _out, err = run_main(tmp_path, SMALL + ["-floatfile", "null", "-intfile", "null", "-pgmfile", "null",
+                                                    "-noisefile", "null", *extras], capsys)
+    assert status == 0, err
+    info = os.lstat(node)
+    assert stat.S_ISCHR(info.st_mode) and info.st_rdev == os.makedev(1, 3)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["null"]
+
+
+def test_dangling_link_is_followed_as_fopen_does(tmp_path, capsys):
+    """A link to a file not there yet: the C creates the file it names; so do we."""
+    (tmp_path / "out.bin").symlink_to("target.bin")
+    status, _out, err = run_main(tmp_path, SMALL + ["-floatfile", "out.bin"], capsys)
+    assert status == 0, err
+    assert os.path.islink(tmp_path / "out.bin")
+    assert (tmp_path / "target.bin").stat().st_size == 16 * 16 * 4
+
+
+@pytest.mark.parametrize("make, name, words", [
+    (lambda d: (d / "dangling").symlink_to("nowhere/x.bin"), "dangling",
+     ["a symbolic link to", "nowhere", "does not exist"]),
+    (lambda d: ((d / "loop1").symlink_to("loop2"), (d / "loop2").symlink_to("loop1")), "loop1",
+     ["symbolic links form a loop"]),
+    (lambda d: None, "", ["''", "empty"]),
+    (lambda d: None, "a" * 256, ["the file name is too long"]),
+])
+def test_unusable_output_names_are_refused_before_the_run(tmp_path, capsys, make, name, words):
+    make(tmp_path)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    status, out, err = run_main(tmp_path, SMALL + ["-floatfile", name], capsys)
+    assert_one_error(status, err, OutputError.exit_status, *words)
+    assert out == ""                              # refused before the setup log, not after the run
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_longest_name_the_c_writes_is_written(tmp_path, capsys):
+    """254 characters: the C writes it; the temporary name must fit the file system too."""
+    name = "f" * 254
+    status, _out, err = run_main(tmp_path, SMALL + ["-floatfile", name], capsys)
+    assert status == 0, err
+    assert (tmp_path / name).stat().st_size == 16 * 16 * 4
+    assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders; see the tmpfs test")

@@ -8,7 +8,7 @@ so are our own options for the extra images.
 import errno
 import os
 
-from ...io.atomic import output_error
+from ...io.atomic import output_error, resolve_output
 
 #: our options that name an output file
 FILE_OPTIONS = ("--png", "--tiff", "--cbf", "--trace-file")
@@ -37,24 +37,33 @@ def check_writable(path):
     path : str
         An output file name.
 
+    A symbolic link is checked at its final target; a special file
+    (``/dev/null``, a FIFO) is checked for write permission only, without
+    opening it (a FIFO's open waits for a reader).
+
     Raises
     ------
     OutputError
-        Its folder is missing, is not a folder, or cannot be written (a
-        read-only file system, or no permission), or ``path`` is a folder.
+        An empty or too long name, symbolic links that loop or lead into a
+        missing folder, a folder that is missing, is not a folder, or cannot
+        be written (a read-only file system, or no permission), or ``path``
+        is a folder.
     """
-    folder = os.path.dirname(os.path.abspath(path)) or os.sep
+    target, in_place = resolve_output(path)
     problem = None
-    if not os.path.exists(folder):
-        problem = errno.ENOENT
-    elif not os.path.isdir(folder):
-        problem = errno.ENOTDIR
-    elif os.path.isdir(path):
-        problem = errno.EISDIR
-    elif not os.access(folder, os.W_OK | os.X_OK):
-        problem = errno.EROFS if _read_only(folder) else errno.EACCES
+    if in_place:
+        if not os.access(target, os.W_OK):
+            problem = errno.EROFS if _read_only(target) else errno.EACCES
+    else:
+        folder = os.path.dirname(os.path.abspath(target)) or os.sep
+        if not os.path.exists(folder):
+            problem = errno.ENOENT
+        elif not os.path.isdir(folder):
+            problem = errno.ENOTDIR
+        elif not os.access(folder, os.W_OK | os.X_OK):
+            problem = errno.EROFS if _read_only(folder) else errno.EACCES
     if problem is not None:
-        raise output_error(path, OSError(problem, os.strerror(problem), path))
+        raise output_error(path, OSError(problem, os.strerror(problem), target), target)
 
 
 def _read_only(folder):
