@@ -255,6 +255,19 @@ def test_longest_name_the_c_writes_is_written(tmp_path, capsys):
     assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
 
 
+@pytest.mark.parametrize("pixel, words, before_setup", [
+    (["1000", "5"], ["--trace-pixel 1000 5 is outside the 64x64 detector"], False),
+    (["5", "-1"], ["--trace-pixel 5 -1 is outside the 64x64 detector"], False),
+    (["a", "b"], ["--trace-pixel needs two integers", "'a b'"], True),
+    (["\u00b2", "1"], ["--trace-pixel needs two integers"], True),
+])
+def test_trace_pixel_is_checked_before_the_pixel_loop(tmp_path, capsys, pixel, words, before_setup):
+    status, out, err = run_main(tmp_path, SMALL + ["-detpixels", "64", "--trace-pixel", *pixel], capsys)
+    assert_one_error(status, err, ArgumentError.exit_status, *words)
+    assert "solid angle" not in out and leftovers(tmp_path) == []
+    assert (out == "") == before_setup
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders; see the tmpfs test")
 def test_read_only_folder(tmp_path, capsys):
     folder = tmp_path / "ro"

@@ -80,7 +80,8 @@ def simulate(config, threads=None, device="cpu", progress=False, log=None, write
         Receives the C's stdout text as it is produced (the CLI streams it).
     writer : object, optional
         Used by the command line to write each file at the point where the C
-        writes it; ``writer.float_image(result_so_far)`` etc.
+        writes it; ``writer.float_image(result_so_far)`` etc., and, when it
+        has one, ``writer.setup_ready(setup)`` before the pixel loop.
     mode : {"faithful", "fast"}
         "faithful" (default) gives the serial C's bits; "fast" trades them for
         speed within the accuracy stated in docs/performance.md.
@@ -93,6 +94,8 @@ def simulate(config, threads=None, device="cpu", progress=False, log=None, write
     state = rng.RandomState()
     s = prepare(config, log, state, write_cache=writer is not None)
     s.progress_meter = config.output.progress_meter
+    if writer is not None and hasattr(writer, "setup_ready"):
+        writer.setup_ready(s)
     t = tables.build(s)
     printout = None
     if config.output.printout:

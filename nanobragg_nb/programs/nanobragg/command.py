@@ -119,7 +119,7 @@ def run(argv):
     from .cparse import parse_args, print_warnings
     from ...core.log import Log
     from .outputs import FileWriter
-    from .preflight import check_run
+    from .preflight import check_run, setup_check
     threads = _threads(own)
     if threads:
         import numba
@@ -134,7 +134,8 @@ def run(argv):
     keep_images = any(k in own for k in ("--png", "--tiff", "--cbf", "--trace-pixel"))
     with np.errstate(all="ignore"):      # C arithmetic: nonsense input gives inf and nan, silently
         result = simulate(parsed.config, threads=threads, device=device, progress=True, log=log,
-                          writer=FileWriter(parsed.config.output, keep_images=keep_images),
+                          writer=FileWriter(parsed.config.output, keep_images=keep_images,
+                                            setup_check=setup_check(own)),
                           mode="fast" if own.get("--fast") else "faithful")
     log.flush()
     if any(k in own for k in ("--png", "--tiff", "--cbf")):

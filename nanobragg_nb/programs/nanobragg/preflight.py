@@ -3,11 +3,15 @@
 nanoBragg.c opens each output file only once the image is computed, and a
 missing folder then costs the whole run. Here the folders of the output
 files are checked first (they exist, are folders, and can be written), and
-so are our own options for the extra images.
+so are our own options for the extra images and the pixel of
+``--trace-pixel`` (its numbers before the run, its place on the detector as
+soon as the detector's size is known, before the pixel loop).
 """
 import errno
 import os
+import re
 
+from ...errors import ArgumentError
 from ...io.atomic import output_error, resolve_output
 
 #: our options that name an output file
@@ -88,11 +92,55 @@ def check_run(config, own):
     OutputError
         An output file that could not be written.
     ArgumentError
-        A bad ``--png-scale``, or ``--png``/``--cbf`` without the package
-        they need.
+        A bad ``--png-scale``, ``--png``/``--cbf`` without the package
+        they need, or ``--trace-pixel`` values that are not integers.
     """
     if any(name in own for name in ("--png", "--png-scale", "--cbf")):
         from .extra_outputs import check_options
         check_options(own)
+    if "--trace-pixel" in own:
+        trace_pixel_numbers(own)
     for path in output_paths(config, own):
         check_writable(path)
+
+
+def trace_pixel_numbers(own):
+    """The (fast, slow) pixel of ``--trace-pixel F S``.
+
+    Raises
+    ------
+    ArgumentError
+        F or S is not a decimal integer.
+    """
+    f_text, s_text = own["--trace-pixel"]
+    try:
+        return _decimal(f_text), _decimal(s_text)
+    except ValueError:
+        raise ArgumentError(f"--trace-pixel needs two integers (fast and slow pixel), "
+                            f"got '{f_text} {s_text}'") from None
+
+
+def _decimal(text):
+    if not re.fullmatch(r"[+-]?[0-9]+", text):
+        raise ValueError(text)
+    return int(text)
+
+
+def setup_check(own):
+    """A check of the prepared setup, run before the pixel loop, or None when there is nothing to check.
+
+    Returns
+    -------
+    callable or None
+        ``check(setup)`` raises :class:`ArgumentError` when the pixel of
+        ``--trace-pixel`` is outside the detector.
+    """
+    if "--trace-pixel" not in own:
+        return None
+    fpixel, spixel = trace_pixel_numbers(own)
+
+    def check(setup):
+        if not (0 <= fpixel < setup.fpixels and 0 <= spixel < setup.spixels):
+            raise ArgumentError(f"--trace-pixel {fpixel} {spixel} is outside the "
+                                f"{setup.fpixels}x{setup.spixels} detector")
+    return check
