@@ -17,7 +17,7 @@ from nanobragg_nb.programs.nanobragg import outputs
 from nanobragg_nb.errors import ArgumentError, GeometryError, InputFileError, OutputError, ResourceError
 from nanobragg_nb.io.atomic import atomic_write
 
-from conftest import REPO
+from conftest import REPO, run_cli
 
 SMALL = ["-default_F", "100", "-cell", "100", "100", "100", "90", "90", "90", "-lambda", "6.2", "-N", "5",
          "-distance", "100", "-detpixels", "16", "-seed", "1"]
@@ -58,6 +58,8 @@ def leftovers(folder):
 @pytest.mark.parametrize("extra, words", [
     (["--threads", "0"], ["--threads", "positive integer"]),
     (["--threads", "many"], ["--threads", "'many'"]),
+    (["--threads", "\u00b2"], ["--threads", "'\u00b2'"]),
+    (["--threads", "\u0663"], ["--threads", "positive integer"]),
     (["--tiff"], ["--tiff needs 1 value"]),
     (["--png", "a.png", "--png-scale", "cubic"], ["--png-scale", "'cubic'"]),
     (["-detector_thick"], ["-detector_thick needs a value"]),
@@ -400,3 +402,56 @@ def test_closed_stdout(tmp_path):
     assert proc.returncode == OutputError.exit_status
     assert "Traceback" not in err and "Exception ignored" not in err
     assert err.strip().splitlines()[-1] == "nanobragg-nb: error: standard output was closed (broken pipe)"
+
+
+def test_numba_num_threads_zero(tmp_path):
+    proc = run_cli(SMALL, tmp_path, env={"NUMBA_NUM_THREADS": "0", "PYTHONPATH": str(REPO)})
+    assert_one_error(proc.returncode, proc.stderr, ArgumentError.exit_status,
+                     "NUMBA_NUM_THREADS=0", "at least 1")
+    assert proc.stdout == "" and leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("closed", [">&-", "2>&-", ">&- 2>&-"])
+def test_closed_standard_streams_are_not_an_error(tmp_path, closed):
+    """As the C: a closed stdout or stderr loses what would be written there, and the run succeeds."""
+    command = f'cd "$1" && shift && exec "$@" {closed}'
+    proc = subprocess.run(["sh", "-c", command, "sh", str(tmp_path), sys.executable, "-m", "nanobragg_nb",
+                           *SMALL], capture_output=True, text=True, timeout=300,
+                          env=dict(os.environ, LC_ALL="C", PYTHONPATH=str(REPO)))
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert (tmp_path / "floatimage.bin").stat().st_size == 16 * 16 * 4
+    assert (tmp_path / "noiseimage.img").stat().st_size == 512 + 16 * 16 * 2
+
+
+INTERRUPT_WHILE_IMPORTING = """
+import os, signal, sys
+class CtrlC:
+    def find_spec(self, name, path=None, target=None):
+        if name == {module!r}:
+            sys.meta_path.remove(self)
+            os.kill(os.getpid(), signal.SIGINT)
+        return None
+sys.meta_path.insert(0, CtrlC())
+from nanobragg_nb.cli import console_main
+sys.argv = ["nanobragg-nb", *sys.argv[1:]]
+console_main()
+"""
+
+
+@pytest.mark.parametrize("module", ["numpy", "numba"])
+def test_ctrl_c_while_numpy_and_numba_import(tmp_path, module):
+    proc = subprocess.run([sys.executable, "-c", INTERRUPT_WHILE_IMPORTING.format(module=module), *SMALL],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                          env=dict(os.environ, LC_ALL="C", PYTHONPATH=str(REPO)))
+    assert proc.returncode == errors.INTERRUPTED_EXIT_STATUS, proc.stderr
+    assert proc.stderr.strip().splitlines() == [
+        "nanobragg-nb: interrupted; no partial output was left under a final name"]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_importing_the_package_loads_neither_numpy_nor_numba():
+    code = "import sys, nanobragg_nb.cli; print(sorted({'numpy', 'numba'} & set(sys.modules)))"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=dict(os.environ, PYTHONPATH=str(REPO)))
+    assert proc.stdout.strip() == "[]", proc.stderr

@@ -11,6 +11,7 @@ Errors print one line on stderr and exit with a status per kind of error:
 5 out of memory, 6 output not writable, 7 device not usable, 9 not enough
 input (the C's usage exit), 130 interrupted, 1 anything else.
 """
+import re
 import sys
 
 from ...errors import ArgumentError
@@ -99,7 +100,7 @@ def _threads(own):
     if "--threads" not in own:
         return None
     value = own["--threads"][0]
-    if not value.isdigit() or int(value) < 1:
+    if not re.fullmatch("[0-9]+", value) or int(value) < 1:
         raise ArgumentError(f"--threads needs a positive integer, got '{value}'")
     return int(value)
 

@@ -265,9 +265,9 @@ def block_max(image, factor):
 def display_limits(image, kind, percentile):
     """Colour-scale limits (vmin, vmax) for the finite values of ``image``."""
     finite = image[np.isfinite(image)]
-    if finite.size == 0:
-        return 0.0, 1.0
     if kind == "log":
+        if finite.size == 0:
+            return 1e-3, 1.0                     # all NaN or infinite: a log scale still needs vmin > 0
         positive = finite[finite > 0]
         if positive.size == 0:
             return 1e-3, 1.0
@@ -278,6 +278,8 @@ def display_limits(image, kind, percentile):
         if not vmax > vmin:
             vmax = top
         return (vmin, vmax) if vmin < vmax else (top / 10.0, top)
+    if finite.size == 0:
+        return 0.0, 1.0
     vmin = float(max(finite.min(), 0.0)) if finite.min() >= 0 else float(np.percentile(finite, 100 - percentile))
     vmax = float(np.percentile(finite, percentile))
     return (vmin, vmax) if vmin < vmax else (vmin, vmin + 1.0)
