@@ -173,6 +173,7 @@ def render():
         "",
         "They are taken out of the argument list before the C-compatible parse; only these exact",
         "spellings are ours (any other token goes to the C's rules, so `--lambda` is `-lambda`).",
+        "An option of one value also takes it as `--name=value` (`--threads=2`).",
         "",
         own_table(),
         "",

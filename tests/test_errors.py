@@ -455,3 +455,53 @@ def test_importing_the_package_loads_neither_numpy_nor_numba():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           env=dict(os.environ, PYTHONPATH=str(REPO)))
     assert proc.stdout.strip() == "[]", proc.stderr
+
+
+# messages that say what is wrong
+
+def smv_mask(folder, name, header_extra, size=16):
+    head = (f"{{\nHEADER_BYTES=512;\nDIM=2;\nBYTE_ORDER=little_endian;\nTYPE=unsigned_short;\n"
+            f"SIZE1={size};\nSIZE2={size};\n{header_extra}}}\n").encode()
+    (folder / name).write_bytes(head.ljust(512, b" ") + b"\x01\x00" * size * size)
+    return name
+
+
+def test_known_flag_without_its_value_is_not_called_unrecognised(tmp_path, capsys):
+    status, _out, err = run_main(tmp_path, SMALL + ["-lambda"], capsys)
+    assert status == 0, err
+    assert err.splitlines() == ["nanobragg-nb: warning: ignoring '-lambda': it needs 1 value after it "
+                                "(nanoBragg.c ignores it too)"]
+
+
+def test_own_options_take_the_equals_form(tmp_path, capsys, monkeypatch):
+    from nanobragg_nb.programs.nanobragg.command import split_own_options
+    assert split_own_options(["--threads=2", "--device=cpu", "-N", "5", "--demo=out"]) == (
+        {"--threads": ["2"], "--device": ["cpu"], "--demo": ["out"]}, ["-N", "5"])
+    status, _out, err = run_main(tmp_path, SMALL + ["--threads=1", "--device=cpu"], capsys)
+    assert status == 0 and err == ""
+    status, _out, err = run_main(tmp_path, SMALL + ["--device=tpu"], capsys)
+    assert_one_error(status, err, ArgumentError.exit_status, "unknown device 'tpu'")
+    status, _out, err = run_main(tmp_path, SMALL + ["--fast=yes"], capsys)
+    assert_one_error(status, err, ArgumentError.exit_status, "--fast takes no value")
+
+
+def test_detector_over_the_c_pixel_count_says_so(tmp_path, capsys):
+    status, _out, err = run_main(tmp_path, SMALL + ["-detpixels", "46341"], capsys)
+    assert_one_error(status, err, ResourceError.exit_status, "2147488281-pixel", "32-bit pixel count")
+    assert "GiB" not in err
+
+
+def test_hkl_indices_too_far_apart_are_not_called_unreadable(tmp_path, capsys):
+    write(tmp_path, "wide.hkl", "2000000000 0 0 10\n-2000000000 0 0 10\n")
+    status, _out, err = run_main(tmp_path, SMALL[2:] + ["-hkl", "wide.hkl"], capsys)
+    assert_one_error(status, err, InputFileError.exit_status, "wide.hkl", "-2000000000 to 2000000000")
+    assert "unreadable" not in err
+
+
+def test_unusable_pixel_size_in_a_mask_header_names_the_file(tmp_path, capsys):
+    smv_mask(tmp_path, "bad.img", "PIXEL_SIZE=abc;\n")
+    status, _out, err = run_main(tmp_path, SMALL + ["-mask", "bad.img"], capsys)
+    assert_one_error(status, err, GeometryError.exit_status, "pixel size must be positive",
+                     "PIXEL_SIZE in the header of bad.img")
+    status, _out, err = run_main(tmp_path, SMALL + ["-mask", "bad.img", "-pixel", "0.1"], capsys)
+    assert status == 0, err                       # -pixel replaces the header's value, as in the C

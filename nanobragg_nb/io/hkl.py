@@ -187,8 +187,13 @@ def read_hkl(path, default_F):
         log.append(cprintf("k: %d - %d\n", k_min, k_max))
         log.append(cprintf("l: %d - %d\n", l_min, l_max))
         log.append(cprintf("ERROR: not enough HKL indices in %s\n", path))
-        err = InputFileError(f"not enough HKL indices in {path}: found {hkls} complete "
-                             f"'h k l F' records before the first unreadable one")
+        if hkls:
+            # every index read, but max - min + 1 overflows the C's int
+            err = InputFileError(f"the HKL indices in {path} span more than a C int can count: "
+                                 f"h {h_min} to {h_max}, k {k_min} to {k_max}, l {l_min} to {l_max}")
+        else:
+            err = InputFileError(f"not enough HKL indices in {path}: found no complete "
+                                 f"'h k l F' record before the first unreadable one")
         err.log = "".join(log)
         raise err
 

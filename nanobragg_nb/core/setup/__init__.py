@@ -47,9 +47,12 @@ def _check_memory(pixels):
         avail = info.get("MemAvailable", info.get("MemTotal"))
     except (OSError, ValueError, IndexError):
         avail = None
-    if pixels > 2**31 - 11 or (avail is not None and need > avail):
+    if pixels > 2**31 - 11:
+        raise ResourceError(f"a {pixels}-pixel detector has more pixels than the C's 32-bit pixel count "
+                            f"allows ({2**31 - 11})")
+    if avail is not None and need > avail:
         raise ResourceError(f"a {pixels}-pixel detector needs about {need / 2**30:.1f} GiB for its images"
-                            + (f", more than the {avail / 2**30:.1f} GiB available" if avail else ""))
+                            + f", more than the {avail / 2**30:.1f} GiB available")
 
 
 def prepare(cfg, log, state=None, write_cache=True):

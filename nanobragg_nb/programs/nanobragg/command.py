@@ -51,7 +51,8 @@ OWN_OPTION_DOCS = {
 def split_own_options(argv):
     """Take our double-dash options out of ``argv``.
 
-    Only the exact names in ``OWN_OPTIONS`` are taken: any other token goes
+    Only the exact names in ``OWN_OPTIONS`` are taken, and those of one
+    value also as ``--name=value`` (``--threads=2``): any other token goes
     to the C-compatible parser, which matches substrings (``--lambda`` is the
     C's ``-lambda``).
 
@@ -64,6 +65,13 @@ def split_own_options(argv):
     i = 0
     while i < len(argv):
         tok = argv[i]
+        name, equals, value = tok.partition("=")
+        if equals and name in OWN_OPTIONS:
+            if OWN_OPTIONS[name] not in (1, "?"):
+                raise ArgumentError(f"{name} takes {_values(OWN_OPTIONS[name])}, not '={value}'")
+            own[name] = [value]
+            i += 1
+            continue
         if tok in OWN_OPTIONS:
             n = OWN_OPTIONS[tok]
             if n == "?":
@@ -79,6 +87,10 @@ def split_own_options(argv):
         rest.append(tok)
         i += 1
     return own, rest
+
+
+def _values(count):
+    return "no value" if count == 0 else f"{count} values, written after it"
 
 
 def help_text():
