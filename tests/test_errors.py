@@ -505,3 +505,25 @@ def test_unusable_pixel_size_in_a_mask_header_names_the_file(tmp_path, capsys):
                      "PIXEL_SIZE in the header of bad.img")
     status, _out, err = run_main(tmp_path, SMALL + ["-mask", "bad.img", "-pixel", "0.1"], capsys)
     assert status == 0, err                       # -pixel replaces the header's value, as in the C
+
+
+# input the C reads into nonsense, or reads forever
+
+def test_source_line_without_a_number_is_warned_about(tmp_path, capsys):
+    write(tmp_path, "sources.txt", "foo bar\n")
+    status, out, err = run_main(tmp_path, SMALL + ["-sourcefile", "sources.txt"], capsys)
+    assert status == 0                            # the C runs it: so do we, with a warning
+    assert err.splitlines() == [
+        "nanobragg-nb: warning: sources.txt: source 1 ('foo bar') holds no number; nanoBragg.c reads it as a "
+        "source at 0 0 0 with wavelength 0, which makes the image NaN"]
+    assert "mean= -nan" in out
+
+
+@pytest.mark.parametrize("flag, expected, words", [
+    ("-hkl", InputFileError.exit_status, ["not enough HKL indices in /dev/zero"]),
+    ("-mat", InputFileError.exit_status, ["/dev/zero", "9 numbers"]),
+])
+def test_endless_device_input_stops_at_once(tmp_path, flag, expected, words):
+    args = ["-cell", "100", "100", "100", "90", "90", "90", "-default_F", "1", "-detpixels", "16", flag, "/dev/zero"]
+    proc = run_cli(args, tmp_path, env={"PYTHONPATH": str(REPO)}, timeout=120)
+    assert_one_error(proc.returncode, proc.stderr, expected, *words)

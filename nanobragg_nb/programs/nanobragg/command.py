@@ -132,7 +132,7 @@ def run(argv):
     from .cparse import parse_args, print_warnings
     from ...core.log import Log
     from .outputs import FileWriter
-    from .preflight import check_run, setup_check
+    from .preflight import check_run, input_warnings, setup_check
     threads = _threads(own)
     if threads:
         import numba
@@ -142,6 +142,7 @@ def run(argv):
     parsed = parse_args(rest)
     print_warnings(parsed.warnings)
     check_run(parsed.config, own)
+    print_warnings(input_warnings(parsed.config))
     log.write(parsed.log)
     # the images stay in memory only when something reads them after the run
     keep_images = any(k in own for k in ("--png", "--tiff", "--cbf", "--trace-pixel"))

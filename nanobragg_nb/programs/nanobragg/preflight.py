@@ -77,6 +77,29 @@ def _read_only(folder):
         return False
 
 
+def input_warnings(config):
+    """Warnings about input files the C reads without complaint into nonsense.
+
+    Returns
+    -------
+    list of str
+        One line per ``-sourcefile`` row whose first column is no number
+        (the C makes it a source at the origin with wavelength 0, and the
+        image NaN).
+    """
+    path = config.beam.source_file
+    if not path:
+        return []
+    from ...errors import InputFileError
+    from ...io.textfile import rows_without_a_number
+    try:
+        rows = rows_without_a_number(path)
+    except InputFileError:
+        return []                        # the setup reports it, as the C's order has it
+    return [f"{path}: source {number} ('{text[:60]}') holds no number; nanoBragg.c reads it as a source "
+            f"at 0 0 0 with wavelength 0, which makes the image NaN" for number, text in rows]
+
+
 def check_run(config, own):
     """Check the outputs and our image options before the simulation.
 
