@@ -527,3 +527,23 @@ def test_endless_device_input_stops_at_once(tmp_path, flag, expected, words):
     args = ["-cell", "100", "100", "100", "90", "90", "90", "-default_F", "1", "-detpixels", "16", flag, "/dev/zero"]
     proc = run_cli(args, tmp_path, env={"PYTHONPATH": str(REPO)}, timeout=120)
     assert_one_error(proc.returncode, proc.stderr, expected, *words)
+
+
+def test_mask_larger_than_the_detector_is_used_as_the_c_uses_it(tmp_path, capsys):
+    """A 32x32 mask on a 16x16 detector: the C reads the mask's first 256 pixels, row after row."""
+    import numpy as np
+    rng = np.random.default_rng(1)
+    big = (rng.random(32 * 32) > 0.3).astype("<u2")
+    head = ("{{\nHEADER_BYTES=512;\nDIM=2;\nBYTE_ORDER=little_endian;\nTYPE=unsigned_short;\n"
+            "SIZE1={0};\nSIZE2={0};\nPIXEL_SIZE=0.1;\n}}\n")
+    (tmp_path / "big.img").write_bytes(head.format(32).encode().ljust(512, b" ") + big.tobytes())
+    (tmp_path / "first.img").write_bytes(head.format(16).encode().ljust(512, b" ") + big[:256].tobytes())
+    args = SMALL + ["-nonoise", "-nopgm", "-pixel", "0.1", "-detpixels", "16"]
+    status, _out, err = run_main(tmp_path, args + ["-mask", "big.img", "-floatfile", "big.bin"], capsys)
+    assert status == 0, err
+    assert err.splitlines() == ["nanobragg-nb: warning: the mask big.img has 1024 pixels, the detector 16 x 16: "
+                                "as nanoBragg.c, its first 256 pixels are used, row after row of the detector"]
+    status, _out, err = run_main(tmp_path, args + ["-mask", "first.img", "-floatfile", "first.bin"], capsys)
+    assert status == 0 and err == ""
+    assert (tmp_path / "big.bin").read_bytes() == (tmp_path / "first.bin").read_bytes()
+    assert (tmp_path / "big.bin").read_bytes() != bytes(256 * 4)

@@ -190,7 +190,8 @@ def _copy_flags(s, cfg):
     s.maskimage, s.mask_file = det.mask, det.mask_file
     if s.maskimage is not None:
         mask = np.ascontiguousarray(s.maskimage, dtype=np.uint16).ravel()
-        if mask.size != s.pixels:
+        if mask.size < s.pixels:     # the C would read past the end of the mask
             raise GeometryError(f"the mask has {mask.size} pixels but the detector has "
                                 f"{s.fpixels} x {s.spixels} = {s.pixels}")
-        s.maskimage = mask
+        # a larger mask: the C reads its first pixels, in the detector's row-major order
+        s.maskimage = mask[:s.pixels]

@@ -149,7 +149,7 @@ def run(argv):
     with np.errstate(all="ignore"):      # C arithmetic: nonsense input gives inf and nan, silently
         result = simulate(parsed.config, threads=threads, device=device, progress=True, log=log,
                           writer=FileWriter(parsed.config.output, keep_images=keep_images,
-                                            setup_check=setup_check(own)),
+                                            setup_check=setup_check(own, parsed.config, print_warnings)),
                           mode="fast" if own.get("--fast") else "faithful")
     log.flush()
     if any(k in own for k in ("--png", "--tiff", "--cbf")):

@@ -149,21 +149,34 @@ def _decimal(text):
     return int(text)
 
 
-def setup_check(own):
-    """A check of the prepared setup, run before the pixel loop, or None when there is nothing to check.
+def setup_check(own, config=None, warn=None):
+    """A check of the prepared setup, run before the pixel loop.
+
+    Parameters
+    ----------
+    own : dict
+        Our options.
+    config : Config, optional
+        The configuration, for the warnings about the setup.
+    warn : callable, optional
+        ``warn(list_of_lines)`` prints warnings.
 
     Returns
     -------
-    callable or None
+    callable
         ``check(setup)`` raises :class:`ArgumentError` when the pixel of
-        ``--trace-pixel`` is outside the detector.
+        ``--trace-pixel`` is outside the detector, and warns about a mask
+        larger than the detector.
     """
-    if "--trace-pixel" not in own:
-        return None
-    fpixel, spixel = trace_pixel_numbers(own)
+    pixel = trace_pixel_numbers(own) if "--trace-pixel" in own else None
 
     def check(setup):
-        if not (0 <= fpixel < setup.fpixels and 0 <= spixel < setup.spixels):
-            raise ArgumentError(f"--trace-pixel {fpixel} {spixel} is outside the "
+        if pixel is not None and not (0 <= pixel[0] < setup.fpixels and 0 <= pixel[1] < setup.spixels):
+            raise ArgumentError(f"--trace-pixel {pixel[0]} {pixel[1]} is outside the "
                                 f"{setup.fpixels}x{setup.spixels} detector")
+        mask = config.detector.mask if config is not None else None
+        if warn is not None and mask is not None and mask.size > setup.pixels:
+            warn([f"the mask {config.detector.mask_file} has {mask.size} pixels, the detector "
+                  f"{setup.fpixels} x {setup.spixels}: as nanoBragg.c, its first {setup.pixels} pixels "
+                  f"are used, row after row of the detector"])
     return check
