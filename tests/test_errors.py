@@ -121,7 +121,7 @@ def test_impossible_geometry(tmp_path, capsys, extra, words):
 
 def test_detector_too_large_for_memory(tmp_path, capsys):
     status, _out, err = run_main(tmp_path, SMALL + ["-detpixels", "100000"], capsys)
-    assert_one_error(status, err, ResourceError.exit_status, "10000000000-pixel detector", "GiB")
+    assert_one_error(status, err, ResourceError.exit_status, "10000000000-pixel detector", "32-bit pixel count")
     assert leftovers(tmp_path) == []
 
 
