@@ -28,6 +28,7 @@ from ...core.kernels.pixel import (N_REC, R_A, R_B, R_C, R_CAPTURE, R_F_CELL, R_
 from ...core.log import Log
 from ...core.setup import prepare
 from ...core.setup.crystal import print_vectors
+from .validate import check_config, check_threads
 
 
 @dataclass
@@ -89,7 +90,18 @@ def simulate(config, threads=None, device="cpu", progress=False, log=None, write
     Returns
     -------
     Result
+
+    Raises
+    ------
+    ArgumentError
+        ``config`` is not a :class:`Config`, one of its fields has the wrong
+        type (:func:`~.validate.check_config`), or ``threads``, ``device``
+        or ``mode`` is not one of the values above.
+    NanoBraggError
+        Its other subclasses, for unreadable input, impossible geometry ...
     """
+    check_config(config)
+    check_threads(threads)
     log = log if log is not None else Log()
     state = rng.RandomState()
     s = prepare(config, log, state, write_cache=writer is not None)
