@@ -167,10 +167,9 @@ def _mosaic_domains(s, cr, log):
     seed = rng.seed_array(cr.mosaic_seed)
     umats = np.zeros((s.mosaic_domains, 9))
     spread = np.float32(s.mosaic_spread)
-    for mos_tic in range(s.mosaic_domains):
-        rng.mosaic_rotation_umat_into(spread, seed, s.rng_state.shuffle, umats[mos_tic])
-        if mos_tic == 0:
-            umats[0] = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0)
+    rng.mosaic_rotation_umats_into(spread, seed, s.rng_state.shuffle, umats)
+    if s.mosaic_domains > 0:
+        umats[0] = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0)
     s.mosaic_umats = umats
     log.printf("  created a total of %d mosaic domains\n", s.mosaic_domains)
 
