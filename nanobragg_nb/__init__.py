@@ -13,10 +13,27 @@ _os.environ.setdefault("NUMBA_DISABLE_INTEL_SVML", "1")
 from . import jit_cache as _jit_cache  # noqa: E402
 
 # before any cached kernel is decorated: an edit of code they are compiled from recompiles them
-_jit_cache.install()
+_jit_cache.install_on_import()
 
-from .core.config import Beam, Config, Crystal, Detector, Output, Sampling  # noqa: E402
-from .programs.nanobragg.api import Result, simulate  # noqa: E402
 from .version import __version__  # noqa: E402, F401
 
 __all__ = ["Config", "Beam", "Crystal", "Detector", "Sampling", "Output", "simulate", "Result"]
+
+#: the public names, imported on first use: ``import nanobragg_nb`` does not import NumPy and
+#: Numba, so that the command line holds its Ctrl-C and environment checks before they load
+_LAZY = {"Config": "core.config", "Beam": "core.config", "Crystal": "core.config", "Detector": "core.config",
+         "Output": "core.config", "Sampling": "core.config", "simulate": "programs.nanobragg.api",
+         "Result": "programs.nanobragg.api"}
+
+
+def __getattr__(name):
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+    value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))

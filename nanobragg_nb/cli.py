@@ -32,12 +32,57 @@ def main(argv=None):
     """Entry point of ``nanobragg-nb``: run, and turn every error into one line and an exit status."""
     argv = sys.argv[1:] if argv is None else list(argv)
     debug = "--debug" in argv
-    _skip_blas_probe()
+    # first: NumPy and Numba load inside the guard, so that Ctrl-C while they import is a clean exit 130
     with sigint_guard() as caught:
         try:
+            _reopen_closed_standard_streams()
+            _skip_blas_probe()
             return _run_and_report(argv, debug, caught)
         except KeyboardInterrupt:      # one that came while an error was being reported
             return _interrupted(caught)
+
+
+def _reopen_closed_standard_streams():
+    """Give a closed stdin, stdout or stderr (``>&-``) the null device, as a daemon does.
+
+    nanoBragg.c's writes to a closed stream fail silently and the run goes
+    on; here too, the log or the messages are then discarded. Without this
+    the first file opened would take the closed descriptor's number and
+    receive the log.
+    """
+    for fd, name, mode in ((0, "stdin", "r"), (1, "stdout", "w"), (2, "stderr", "w")):
+        try:
+            os.fstat(fd)
+            continue
+        except OSError:
+            pass
+        try:
+            null = os.open(os.devnull, os.O_RDWR)
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
+            if getattr(sys, name) is None:
+                setattr(sys, name, open(fd, mode, closefd=False))
+        except OSError:
+            pass
+
+
+def check_environment():
+    """Refuse, with a clear message, an environment that would stop Numba on import.
+
+    Raises
+    ------
+    ArgumentError
+        ``NUMBA_NUM_THREADS`` is a number below 1 (Numba ignores, with a
+        warning, a value that is not a number).
+    """
+    value = os.environ.get("NUMBA_NUM_THREADS", "")
+    try:
+        number = int(value)
+    except ValueError:
+        return
+    if number < 1:
+        raise errors.ArgumentError(f"NUMBA_NUM_THREADS={value}: the number of threads must be at least 1")
 
 
 def _skip_blas_probe():
@@ -53,6 +98,7 @@ def _skip_blas_probe():
 
 def _run_and_report(argv, debug, interrupt_caught):
     try:
+        check_environment()
         status = run(argv)
     except errors.UsageExit as err:
         _flush_stdout()

@@ -16,8 +16,10 @@ folder), so an installed, read-only package caches under ``~/.cache/numba``.
 """
 import functools
 import hashlib
+import importlib.machinery
 import os
 import re
+import sys
 
 PACKAGE_DIR = os.path.dirname(os.path.realpath(__file__))
 PACKAGE = os.path.basename(PACKAGE_DIR)
@@ -164,7 +166,8 @@ def install(caching=None):
     """Put the dependency-aware freshness stamp in front of numba's cache locators.
 
     Must run before the first cached function of the package is decorated
-    (``nanobragg_nb/__init__.py`` calls it for ``@njit`` first). Functions
+    (``nanobragg_nb/__init__.py`` arranges it for ``@njit`` through
+    :func:`install_on_import`). Functions
     outside the package keep numba's behaviour. Does nothing, and returns
     False, where numba's caching internals are not as expected.
 
@@ -193,3 +196,50 @@ def install(caching=None):
         return True
     classes.insert(0, _locator_class(caching, list(classes)))
     return True
+
+
+#: numba's module that holds the locators :func:`install` extends
+NUMBA_CACHING = "numba.core.caching"
+
+
+def install_on_import():
+    """:func:`install` as soon as numba's caching module is imported (now, if it already is).
+
+    Importing the package stays cheap (numba is imported only by what
+    compiles), yet no cached function of the package is ever decorated
+    before the locator is in place: numba imports its caching module before
+    anything can be decorated.
+    """
+    if NUMBA_CACHING in sys.modules:
+        install()
+    elif not any(isinstance(finder, _ThenInstall) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _ThenInstall())
+
+
+class _ThenInstall:
+    """Import hook: finds numba's caching module as usual, and calls :func:`install` once it has run."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name != NUMBA_CACHING:
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.machinery.PathFinder.find_spec(name, path, target)
+        if spec is not None and spec.loader is not None and hasattr(spec.loader, "exec_module"):
+            spec.loader = _LoaderThenInstall(spec.loader)
+        return spec
+
+
+class _LoaderThenInstall:
+    def __init__(self, loader):
+        self._loader = loader
+
+    def create_module(self, spec):
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module):
+        module.__loader__ = self._loader
+        self._loader.exec_module(module)
+        install()
+
+    def __getattr__(self, name):
+        return getattr(self._loader, name)

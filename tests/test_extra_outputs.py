@@ -187,3 +187,13 @@ def test_display_limits_saturate_the_brightest_pixels():
     assert 0 < vmin < vmax
     vmin, vmax = extra_outputs.display_limits(np.full((3, 3), np.nan), "percentile", 99.0)
     assert vmin < vmax
+
+
+def test_png_of_an_all_nan_image(tmp_path):
+    """-lambda 0 makes every pixel NaN: the preview is still drawn (a log scale needs vmin > 0)."""
+    status = run_in(tmp_path, BASE + ["-lambda", "0", "--png", "nan.png", "--png-scale", "log"])
+    assert status == 0
+    assert np.isnan(np.fromfile(tmp_path / "floatimage.bin", dtype=np.float32)).all()
+    assert (tmp_path / "nan.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    vmin, vmax = extra_outputs.display_limits(np.full((3, 3), np.nan), "log", None)
+    assert 0 < vmin < vmax

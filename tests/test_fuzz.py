@@ -265,3 +265,57 @@ def test_corrupted_structure_factor_cache(mutations):
         with open(dump, "rb") as f:
             cache = f.read()
     check(CRYSTAL + DETECTOR, {"Fdump.bin": mutate(cache, mutations)})
+
+
+# output paths: special files, links and long names, never replaced, never a traceback
+
+def _make_outputs(folder):
+    """Special files and links in ``folder``: name -> a check that the thing is still what it was."""
+    import stat as st_mode
+    made = {}
+    if os.geteuid() == 0:
+        os.mknod(os.path.join(folder, "node"), 0o666 | st_mode.S_IFCHR, os.makedev(1, 3))
+        made["node"] = lambda p: st_mode.S_ISCHR(os.lstat(p).st_mode)
+    os.mkdir(os.path.join(folder, "folder"))
+    made["folder"] = os.path.isdir
+    with open(os.path.join(folder, "target"), "wb"):
+        pass
+    for name, target in (("link", "target"), ("dangling", "new_target"), ("into_missing", "missing/x"),
+                         ("loop", "loop"), ("to_folder", "folder"), ("to_node", "node")):
+        os.symlink(target, os.path.join(folder, name))
+        made[name] = lambda p, target=target: os.path.islink(p) and os.readlink(p) == target
+    return made
+
+
+OUTPUT_NAMES = st.one_of(
+    st.sampled_from(["node", "folder", "link", "dangling", "into_missing", "loop", "to_folder", "to_node",
+                     "", "missing/out.bin", "target", "target/x", "out.bin", "/dev/null"]),
+    st.integers(240, 300).map(lambda n: "n" * n))
+OUTPUT_FLAGS = ["-floatfile", "-intfile", "-pgmfile", "-noisefile", "--tiff"]
+
+
+@FUZZ
+@given(st.lists(st.tuples(st.sampled_from(OUTPUT_FLAGS), OUTPUT_NAMES), min_size=1, max_size=4))
+def test_random_output_paths(outputs):
+    argv = BASE + DETECTOR + [tok for flag, name in outputs for tok in (flag, name)]
+    if os.geteuid() == 0:
+        argv = [tok if tok != "/dev/null" else "node" for tok in argv]   # never the machine's own node
+    here = os.getcwd()
+    out, err = io.StringIO(), io.StringIO()
+    with tempfile.TemporaryDirectory() as folder:
+        survives = _make_outputs(folder)
+        os.chdir(folder)
+        try:
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                status = cli.main(argv)
+            broken = [name for name, still in survives.items() if not still(name)]
+            leftovers = [name for name in os.listdir(".") if name.endswith(".tmp")]
+        finally:
+            os.chdir(here)
+    where = f"nanobragg-nb {' '.join(repr(a) for a in argv)}\n{err.getvalue()}"
+    assert "Traceback" not in err.getvalue(), where
+    assert status in (0, 6), where
+    if status == 6:
+        assert err.getvalue().strip().splitlines()[-1].startswith("nanobragg-nb: error: cannot write"), where
+        assert "solid angle" not in out.getvalue(), where      # refused before the run
+    assert broken == [] and leftovers == [], where

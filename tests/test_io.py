@@ -551,3 +551,51 @@ def test_writers_report_output_errors(tmp_path):
         write_pgm(missing, 1, 1, 1.0, np.zeros(1, np.uint8))
     with pytest.raises(OutputError):
         write_smv(missing, b"", np.zeros(1, np.uint16))
+
+
+def test_atomic_write_into_a_fifo_writes_in_place(tmp_path):
+    import stat
+    import threading
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    with atomic_write(fifo) as handle:
+        handle.write(b"through")
+    reader.join(10)
+    assert received == [b"through"]
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode) and os.listdir(tmp_path) == ["fifo"]
+
+
+def test_atomic_write_follows_links_to_their_target(tmp_path):
+    (tmp_path / "real").write_bytes(b"old")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "link").symlink_to("../real")
+    with atomic_write(tmp_path / "sub" / "link") as handle:
+        handle.write(b"new")
+    assert os.readlink(tmp_path / "sub" / "link") == "../real"
+    assert (tmp_path / "real").read_bytes() == b"new"
+
+
+def test_resolve_output(tmp_path):
+    from nanobragg_nb.io.atomic import resolve_output
+    (tmp_path / "loop").symlink_to("loop")
+    (tmp_path / "link").symlink_to("target")
+    assert resolve_output(os.devnull) == (os.devnull, True)
+    assert resolve_output(str(tmp_path / "link")) == (os.path.realpath(tmp_path / "target"), False)
+    assert resolve_output(str(tmp_path / "new")) == (str(tmp_path / "new"), False)
+    for bad, words in (("", "empty"), (str(tmp_path / "loop"), "loop"), (str(tmp_path), "folder"),
+                       (str(tmp_path / ("x" * 300)), "too long")):
+        with pytest.raises(OutputError, match=words):
+            resolve_output(bad)
+
+
+def test_temporary_name_fits_the_file_system(tmp_path):
+    from nanobragg_nb.io.atomic import temporary_name
+    for length in (1, 200, 243, 244, 255):
+        tmp = temporary_name(str(tmp_path / ("n" * length)))
+        assert os.path.dirname(tmp) == str(tmp_path)
+        assert len(os.path.basename(tmp)) <= 255 and tmp.endswith(f".{os.getpid()}.tmp")
+        open(tmp, "wb").close()
+        os.unlink(tmp)

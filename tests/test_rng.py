@@ -571,3 +571,30 @@ def test_functions_are_cached():
     env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(os.path.abspath(rng.__file__))))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
     assert int(out.stdout.split()[-1]) >= 1
+
+
+def test_mosaic_domains_compiled_loop_gives_the_same_bits():
+    from nanobragg_nb.core import rng as r
+    count = 500
+    one_by_one = np.zeros((count, 9))
+    state_a, shuffle_a = r.seed_array(-12345678), np.zeros(33, dtype=np.int64)
+    for row in range(count):
+        r.mosaic_rotation_umat_into(np.float32(0.01), state_a, shuffle_a, one_by_one[row])
+    batch = np.zeros((count, 9))
+    state_b, shuffle_b = r.seed_array(-12345678), np.zeros(33, dtype=np.int64)
+    r.mosaic_rotation_umats_into(np.float32(0.01), state_b, shuffle_b, batch)
+    assert one_by_one.tobytes() == batch.tobytes()
+    assert np.array_equal(state_a, state_b) and np.array_equal(shuffle_a, shuffle_b)
+
+
+def test_rotate_by_domains_matches_the_scalar_rotation_bit_for_bit():
+    from nanobragg_nb.core import physics
+    gen = np.random.default_rng(3)
+    vectors = gen.normal(size=(3, 3)) * 1e-9
+    umats = np.zeros((200, 9))
+    rng.mosaic_rotation_umats_into(np.float32(0.05), rng.seed_array(-7), np.zeros(33, dtype=np.int64), umats)
+    out = np.zeros((200, 9))
+    rng.rotate_by_domains_into(vectors, umats, out)
+    expected = np.array([[c for j in range(3) for c in physics.rotate_umat(*vectors[j], umats[m], 0)]
+                         for m in range(200)])
+    assert out.tobytes() == expected.tobytes()

@@ -21,6 +21,7 @@ import numpy as np
 from numba import njit
 
 from ..cnum import c_to_unsigned
+from .physics import rotate_umat
 from .views import borrowed
 
 # C L3762-3771: ran1's constants (the C's #define lines), then gammln's coefficients
@@ -278,6 +279,51 @@ def mosaic_rotation_umat_into(mosaicity, idum, shuffle, out):
     out[6] = t11 - t12
     out[7] = t19 + t20
     out[8] = t1 + t2 * t24
+
+
+@njit(cache=True)
+def rotate_by_domains_into(vectors, umats, out):
+    """``out[m, 3*j:3*j+3] = rotate_umat(vectors[j], umats[m])`` for each domain m and vector j.
+
+    The a, b, c of one phi step turned by every mosaic domain's matrix, in
+    the C's arithmetic (:func:`~nanobragg_nb.core.physics.rotate_umat`),
+    compiled: millions of domains are then a fraction of a second.
+
+    Parameters
+    ----------
+    vectors : numpy.ndarray
+        float64 (3, 3): a, b, c as rows.
+    umats : numpy.ndarray
+        float64 (domains, 9), row-major rotation matrices.
+    out : numpy.ndarray
+        float64 (domains, 9), written.
+    """
+    for mos_tic in range(umats.shape[0]):
+        for j in range(3):
+            x, y, z = rotate_umat(vectors[j, 0], vectors[j, 1], vectors[j, 2], umats[mos_tic], 0)
+            out[mos_tic, 3 * j] = x
+            out[mos_tic, 3 * j + 1] = y
+            out[mos_tic, 3 * j + 2] = z
+
+
+@njit(cache=True)
+def mosaic_rotation_umats_into(mosaicity, idum, shuffle, out):
+    """Fill each row of ``out`` with :func:`mosaic_rotation_umat_into`, one after the other.
+
+    The loop of the C's setup, compiled: three million domains take a
+    fraction of a second instead of half a minute of Python calls.
+
+    Parameters
+    ----------
+    mosaicity : float
+        Cap diameter in radians.
+    idum, shuffle : numpy.ndarray
+        ran1 state; three draws per row are consumed.
+    out : numpy.ndarray
+        float64 array of shape (domains, 9).
+    """
+    for row in range(out.shape[0]):
+        mosaic_rotation_umat_into(mosaicity, idum, shuffle, out[row])
 
 
 # C L3439-3487: mosaic_rotation_umat, random rotation within a spherical cap

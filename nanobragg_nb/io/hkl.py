@@ -7,6 +7,8 @@ so a fractional index is truncated toward zero), a second pass with
 does not fully convert, so a header or comment line ends the file; unlike
 the C we say so on stderr.
 """
+import os
+import stat
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,18 +51,38 @@ class HKLTable:
     last_record: tuple = (0.0, 0.0, 0.0, 0, 0, 0, 0.0)
 
 
-def read_bytes(path, what, c_log=""):
+def read_bytes(path, what, c_log="", text=False):
     """Read a whole input file; a missing or unreadable one is an ``InputFileError``.
 
     ``c_log`` is what the C prints in that case; it becomes the exception's ``log``.
+    With ``text=True`` (a file the C reads only with ``fscanf`` numbers), a
+    device or a FIFO is read up to its first NUL byte, where the C's
+    ``fscanf`` stops for good: ``-hkl /dev/zero`` ends at once, as in the C,
+    instead of filling the memory.
     """
     try:
         with open(path, "rb") as handle:
+            if text and not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                return _read_to_nul(handle)
             return handle.read()
     except OSError as exc:
         err = InputFileError(f"cannot read {what} {path}: {exc.strerror or exc}")
         err.log = c_log
         raise err from None
+
+
+def _read_to_nul(handle, chunk_size=1 << 16):
+    chunks = []
+    while True:
+        chunk = handle.read(chunk_size)
+        if not chunk:
+            break
+        nul = chunk.find(b"\0")
+        if nul >= 0:
+            chunks.append(chunk[:nul + 1])
+            break
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _token_at(data, pos):
@@ -169,7 +191,7 @@ def read_hkl(path, default_F):
         prints the ranges and "ERROR: not enough HKL indices" and exits 9);
         the exception's ``log`` attribute holds the text the C printed.
     """
-    data = read_bytes(path, "HKL file", cprintf("ERROR: unable to open %s.", path))
+    data = read_bytes(path, "HKL file", cprintf("ERROR: unable to open %s.", path), text=True)
     log = [cprintf("counting entries in %s\n", path)]
     (h, k, l, _F), last = scan_records(data, "%lg%lg%lg%lg")
     hkls = h.size
@@ -187,8 +209,13 @@ def read_hkl(path, default_F):
         log.append(cprintf("k: %d - %d\n", k_min, k_max))
         log.append(cprintf("l: %d - %d\n", l_min, l_max))
         log.append(cprintf("ERROR: not enough HKL indices in %s\n", path))
-        err = InputFileError(f"not enough HKL indices in {path}: found {hkls} complete "
-                             f"'h k l F' records before the first unreadable one")
+        if hkls:
+            # every index read, but max - min + 1 overflows the C's int
+            err = InputFileError(f"the HKL indices in {path} span more than a C int can count: "
+                                 f"h {h_min} to {h_max}, k {k_min} to {k_max}, l {l_min} to {l_max}")
+        else:
+            err = InputFileError(f"not enough HKL indices in {path}: found no complete "
+                                 f"'h k l F' record before the first unreadable one")
         err.log = "".join(log)
         raise err
 

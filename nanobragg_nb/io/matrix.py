@@ -38,7 +38,7 @@ def read_mosflm_matrix(path):
         The file cannot be read, or fewer than 9 numbers convert (the C
         would go on with uninitialised vectors).
     """
-    data = read_bytes(path, "MOSFLM matrix file")
+    data = read_bytes(path, "MOSFLM matrix file", text=True)
     rows = []
     found = 0
     pos = 0

@@ -9,6 +9,8 @@ here: a comment line becomes a row of zeros; on a last line without a
 newline, or a line ending in CR LF, the missing columns are 0 instead of
 NaN.
 """
+import re
+
 import numpy as np
 
 from ..cnum import atof
@@ -81,14 +83,7 @@ def read_text_file(path, ncols):
     """
     if ncols < 1:
         raise ValueError("read_text_file needs at least one column")
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError as exc:
-        raise InputFileError(f"cannot read text file {path}: {exc.strerror or exc}") from None
-
-    pieces = [_c_string(p) for p in _fgets_pieces(data)]
-    rows = [p for p in pieces if not _is_blank(p)]
+    rows = _rows(_read(path))
     columns = [np.full(len(rows), np.nan, dtype=np.float64) for _ in range(ncols)]
     for line, text in enumerate(rows):
         pos = _span(text, 0, DELIMITERS)
@@ -104,3 +99,50 @@ def read_text_file(path, ncols):
             if text[pos:] == b"\n" or column >= ncols:
                 break
     return columns
+
+
+def _read(path):
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError as exc:
+        raise InputFileError(f"cannot read text file {path}: {exc.strerror or exc}") from None
+
+
+def _rows(data):
+    """The lines the C parses: ``fgets`` pieces cut at a NUL, blank ones left out."""
+    return [p for p in (_c_string(p) for p in _fgets_pieces(data)) if not _is_blank(p)]
+
+
+_NUMBER_START = re.compile(rb"[+-]?(\d|\.\d|inf|nan)", re.IGNORECASE)
+
+
+def rows_without_a_number(path):
+    """The lines of a text file that the C reads as a row of zeros: their first column is no number.
+
+    ``atof`` reads 0 from a word, so a line such as ``foo bar`` or a comment
+    becomes a row of zeros (for ``-sourcefile``: a source at the origin
+    with wavelength 0, which turns the image into NaN).
+
+    Parameters
+    ----------
+    path : str
+        The text file.
+
+    Returns
+    -------
+    list of (int, str)
+        The row number (1-based, blank lines not counted, as the C counts
+        its rows) and the text of each such line.
+
+    Raises
+    ------
+    InputFileError
+        The file cannot be read.
+    """
+    found = []
+    for number, text in enumerate(_rows(_read(path)), start=1):
+        first = text[_span(text, 0, DELIMITERS):]
+        if not _NUMBER_START.match(first):
+            found.append((number, first.rstrip(b"\r\n").decode("latin-1")))
+    return found

@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .. import physics
+from .. import physics, rng
 from ...cnum import angle
 from .pixel import (N_P, N_Q, P_ASTAR, P_BEAM, P_BSTAR, P_CLOSE_DISTANCE, P_CSTAR, P_DEFAULT_F, P_DISTANCE, P_DMIN,
                     P_FDET, P_FLUENCE, P_FUDGE, P_I_BG, P_MU, P_NA, P_NB, P_NC, P_ODET, P_PHI0, P_PHISTEP, P_PIX0,
@@ -83,12 +83,10 @@ def _phi_cells(s):
             else:
                 phi = s.phi0 + s.phistep * (state - 1)
                 ap.append(physics.rotate_axis(v0[1], v0[2], v0[3], sp[1], sp[2], sp[3], angle(phi)))
-        for mos_tic in range(s.mosaic_domains):
-            for j, (x, y, z) in enumerate(ap):
-                if s.mosaic_spread > 0.0:
-                    cells[state, mos_tic, 3 * j:3 * j + 3] = physics.rotate_umat(x, y, z, s.mosaic_umats[mos_tic], 0)
-                else:
-                    cells[state, mos_tic, 3 * j:3 * j + 3] = (x, y, z)
+        if s.mosaic_spread > 0.0:
+            rng.rotate_by_domains_into(np.array(ap, dtype=np.float64), s.mosaic_umats, cells[state])
+        else:
+            cells[state] = np.ravel(ap)
     phi_state = np.full(max(s.phisteps, 0), -1, dtype=np.int64)
     for phi_tic in range(s.phisteps):
         if s.phi0 + s.phistep * phi_tic != 0.0:

@@ -38,9 +38,12 @@ def _check_memory(pixels):
         avail = info.get("MemAvailable", info.get("MemTotal"))
     except (OSError, ValueError, IndexError):
         avail = None
-    if pixels > 2**31 - 11 or (avail is not None and need > avail):
+    if pixels > 2**31 - 11:
+        raise ResourceError(f"a {pixels}-pixel detector has more pixels than the C's 32-bit pixel count "
+                            f"allows ({2**31 - 11})")
+    if avail is not None and need > avail:
         raise ResourceError(f"a {pixels}-pixel detector needs about {need / 2**30:.1f} GiB for its images"
-                            + (f", more than the {avail / 2**30:.1f} GiB available" if avail else ""))
+                            + f", more than the {avail / 2**30:.1f} GiB available")
 
 
 def prepare(cfg, log, state=None, write_cache=True):
@@ -155,10 +158,9 @@ def _mosaic_domains(s, cr, log):
     seed = rng.seed_array(cr.mosaic_seed)
     umats = np.zeros((s.mosaic_domains, 9))
     spread = np.float32(s.mosaic_spread)
-    for mos_tic in range(s.mosaic_domains):
-        rng.mosaic_rotation_umat_into(spread, seed, s.rng_state.shuffle, umats[mos_tic])
-        if mos_tic == 0:
-            umats[0] = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0)
+    rng.mosaic_rotation_umats_into(spread, seed, s.rng_state.shuffle, umats)
+    if s.mosaic_domains > 0:
+        umats[0] = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0)
     s.mosaic_umats = umats
     log.printf("  created a total of %d mosaic domains\n", s.mosaic_domains)
 
@@ -178,7 +180,8 @@ def _copy_flags(s, cfg):
     s.maskimage, s.mask_file = det.mask, det.mask_file
     if s.maskimage is not None:
         mask = np.ascontiguousarray(s.maskimage, dtype=np.uint16).ravel()
-        if mask.size != s.pixels:
+        if mask.size < s.pixels:     # the C would read past the end of the mask
             raise GeometryError(f"the mask has {mask.size} pixels but the detector has "
                                 f"{s.fpixels} x {s.spixels} = {s.pixels}")
-        s.maskimage = mask
+        # a larger mask: the C reads its first pixels, in the detector's row-major order
+        s.maskimage = mask[:s.pixels]

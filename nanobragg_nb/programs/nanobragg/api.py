@@ -28,6 +28,7 @@ from ...core.kernels.pixel import (N_REC, R_A, R_B, R_C, R_CAPTURE, R_F_CELL, R_
 from ...core.log import Log
 from ...core.setup import prepare
 from ...core.setup.crystal import print_vectors
+from .validate import check_config, check_threads
 
 
 @dataclass
@@ -80,7 +81,8 @@ def simulate(config, threads=None, device="cpu", progress=False, log=None, write
         Receives the C's stdout text as it is produced (the CLI streams it).
     writer : object, optional
         Used by the command line to write each file at the point where the C
-        writes it; ``writer.float_image(result_so_far)`` etc.
+        writes it; ``writer.float_image(result_so_far)`` etc., and, when it
+        has one, ``writer.setup_ready(setup)`` before the pixel loop.
     mode : {"faithful", "fast"}
         "faithful" (default) gives the serial C's bits; "fast" trades them for
         speed within the accuracy stated in docs/performance.md.
@@ -88,10 +90,23 @@ def simulate(config, threads=None, device="cpu", progress=False, log=None, write
     Returns
     -------
     Result
+
+    Raises
+    ------
+    ArgumentError
+        ``config`` is not a :class:`Config`, one of its fields has the wrong
+        type (:func:`~.validate.check_config`), or ``threads``, ``device``
+        or ``mode`` is not one of the values above.
+    NanoBraggError
+        Its other subclasses, for unreadable input, impossible geometry ...
     """
+    check_config(config)
+    check_threads(threads)
     log = log if log is not None else Log()
     state = rng.RandomState()
     s = prepare(config, log, state, write_cache=writer is not None)
+    if writer is not None and hasattr(writer, "setup_ready"):
+        writer.setup_ready(s)
     t = tables.build(s)
     printout = None
     if config.output.printout:

@@ -11,6 +11,7 @@ Errors print one line on stderr and exit with a status per kind of error:
 5 out of memory, 6 output not writable, 7 device not usable, 9 not enough
 input (the C's usage exit), 130 interrupted, 1 anything else.
 """
+import re
 import sys
 
 from ...errors import ArgumentError
@@ -50,7 +51,8 @@ OWN_OPTION_DOCS = {
 def split_own_options(argv):
     """Take our double-dash options out of ``argv``.
 
-    Only the exact names in ``OWN_OPTIONS`` are taken: any other token goes
+    Only the exact names in ``OWN_OPTIONS`` are taken, and those of one
+    value also as ``--name=value`` (``--threads=2``): any other token goes
     to the C-compatible parser, which matches substrings (``--lambda`` is the
     C's ``-lambda``).
 
@@ -63,6 +65,13 @@ def split_own_options(argv):
     i = 0
     while i < len(argv):
         tok = argv[i]
+        name, equals, value = tok.partition("=")
+        if equals and name in OWN_OPTIONS:
+            if OWN_OPTIONS[name] not in (1, "?"):
+                raise ArgumentError(f"{name} takes {_values(OWN_OPTIONS[name])}, not '={value}'")
+            own[name] = [value]
+            i += 1
+            continue
         if tok in OWN_OPTIONS:
             n = OWN_OPTIONS[tok]
             if n == "?":
@@ -78,6 +87,10 @@ def split_own_options(argv):
         rest.append(tok)
         i += 1
     return own, rest
+
+
+def _values(count):
+    return "no value" if count == 0 else f"{count} values, written after it"
 
 
 def help_text():
@@ -99,7 +112,7 @@ def _threads(own):
     if "--threads" not in own:
         return None
     value = own["--threads"][0]
-    if not value.isdigit() or int(value) < 1:
+    if not re.fullmatch("[0-9]+", value) or int(value) < 1:
         raise ArgumentError(f"--threads needs a positive integer, got '{value}'")
     return int(value)
 
@@ -119,7 +132,7 @@ def run(argv):
     from .cparse import parse_args, print_warnings
     from ...core.log import Log
     from .outputs import FileWriter
-    from .preflight import check_run
+    from .preflight import check_run, input_warnings, setup_check
     threads = _threads(own)
     if threads:
         import numba
@@ -129,12 +142,14 @@ def run(argv):
     parsed = parse_args(rest)
     print_warnings(parsed.warnings)
     check_run(parsed.config, own)
+    print_warnings(input_warnings(parsed.config))
     log.write(parsed.log)
     # the images stay in memory only when something reads them after the run
     keep_images = any(k in own for k in ("--png", "--tiff", "--cbf", "--trace-pixel"))
     with np.errstate(all="ignore"):      # C arithmetic: nonsense input gives inf and nan, silently
         result = simulate(parsed.config, threads=threads, device=device, progress=True, log=log,
-                          writer=FileWriter(parsed.config.output, keep_images=keep_images),
+                          writer=FileWriter(parsed.config.output, keep_images=keep_images,
+                                            setup_check=setup_check(own, parsed.config, print_warnings)),
                           mode="fast" if own.get("--fast") else "faithful")
     log.flush()
     if any(k in own for k in ("--png", "--tiff", "--cbf")):

@@ -15,7 +15,7 @@ from typing import Callable, Optional, Tuple
 
 from ...cnum import atof, atoi, ieee_div
 from ...core.config import RTD, Config
-from ...errors import ArgumentError
+from ...errors import ArgumentError, GeometryError
 
 
 def has(*patterns):
@@ -486,6 +486,10 @@ def apply_smv_header(cfg, frame, is_mask):
             setattr(target[0], target[1], convert(test))
 
 
+def _header_pixel(cfg, frame, path, previous):
+    return (path, cfg.detector.pixel_size_m) if not math.isnan(frame.value_of("PIXEL_SIZE")) else previous
+
+
 @dataclass
 class ParseResult:
     """What parsing produced: the configuration, the text the C printed, and warnings."""
@@ -534,10 +538,12 @@ def parse_args(argv, read_frame=None):
             if "-mask" in args[i] and argc > i + 1:
                 mask = args[i + 1]
     # C L418-458: the mask header, then its pixels
+    header_pixel = None                     # (file, pixel size) when a header set the pixel size
     if mask is not None:
         frame = read_frame(mask)
         log.append(frame.log)
         apply_smv_header(cfg, frame, is_mask=True)
+        header_pixel = _header_pixel(cfg, frame, mask, header_pixel)
         cfg.detector.mask = frame.data[:frame.width * frame.height].copy()
         cfg.detector.mask_file = mask
     # C L461-502: the img header (its pixels are never used)
@@ -545,10 +551,12 @@ def parse_args(argv, read_frame=None):
         frame = read_frame(img)
         log.append(frame.log)
         apply_smv_header(cfg, frame, is_mask=False)
+        header_pixel = _header_pixel(cfg, frame, img, header_pixel)
 
     # C L506-1117: every flag tested against every token
     used = set()
     fired = set()
+    short = {}                              # known flags too near the end for their values
     for i in range(1, argc - 1):            # the pre-scan's tokens are not unknown
         if args[i].startswith("-") and ("-img" in args[i] or "-mask" in args[i]):
             fired.add(i)
@@ -563,6 +571,7 @@ def parse_args(argv, read_frame=None):
             if rule.needs_value and argc <= i + 1:
                 raise ArgumentError(f"{tok} needs a value")
             if argc <= i + rule.nargs:
+                short.setdefault(i, rule.nargs)
                 continue
             if rule.greedy:
                 vals = _leading_values(args[i + 1:i + 1 + rule.greedy])
@@ -579,9 +588,26 @@ def parse_args(argv, read_frame=None):
     for i in range(1, argc):
         if i in fired or i in used:
             continue
+        if i in short:
+            count = short[i]
+            warnings.append(f"ignoring '{args[i]}': it needs {count} value{'s' if count > 1 else ''} "
+                            f"after it (nanoBragg.c ignores it too)")
+            continue
         what = "option" if args[i].startswith("-") else "argument"
         warnings.append(f"ignoring unrecognised {what} '{args[i]}' (nanoBragg.c ignores it too)")
+    _check_header_pixel_size(cfg, header_pixel)
     return ParseResult(cfg, "".join(log), warnings)
+
+
+def _check_header_pixel_size(cfg, header_pixel):
+    """A pixel size from an image header that is unusable, and not replaced by -pixel: name the file."""
+    if header_pixel is None:
+        return
+    path, value = header_pixel
+    size = cfg.detector.pixel_size_m
+    if size == value and not (size > 0.0 and math.isfinite(size)):
+        raise GeometryError(f"pixel size must be positive, got {size * 1000.0:g} mm "
+                            f"(PIXEL_SIZE in the header of {path})")
 
 
 def _leading_values(tokens):

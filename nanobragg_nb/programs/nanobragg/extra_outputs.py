@@ -7,8 +7,11 @@ image as 32-bit float TIFF with the geometry in its metadata. ``--cbf FILE``
 writes the SMV image's pixels as a mini-CBF with a Pilatus-style header,
 through fabio (``pip install fabio``). Every file is written atomically.
 """
+import io
 import json
 import math
+import os
+import stat
 
 import numpy as np
 
@@ -148,10 +151,20 @@ def write_tiff(path, result):
     meta.update(units="photons per pixel", software=f"nanobragg-nb {__version__}")
     per_cm = 10.0 / meta["pixel_size_mm"]
     image = np.ascontiguousarray(result.floatimage, dtype=np.float32)
+    options = dict(photometric="minisblack", metadata=meta, resolution=(per_cm, per_cm),
+                   resolutionunit="CENTIMETER", software=f"nanobragg-nb {__version__}")
     with atomic_write(path, "wb") as handle:
-        tifffile.imwrite(handle, image, photometric="minisblack", metadata=meta,
-                         resolution=(per_cm, per_cm), resolutionunit="CENTIMETER",
-                         software=f"nanobragg-nb {__version__}")
+        if _is_regular(handle):
+            tifffile.imwrite(handle, image, **options)
+        else:
+            # tifffile seeks back to fill in offsets: a FIFO or a device gets the finished bytes
+            staged = io.BytesIO()
+            tifffile.imwrite(staged, image, **options)
+            handle.write(staged.getbuffer())
+
+
+def _is_regular(handle):
+    return stat.S_ISREG(os.fstat(handle.fileno()).st_mode)
 
 
 def cbf_header(setup):
@@ -252,9 +265,9 @@ def block_max(image, factor):
 def display_limits(image, kind, percentile):
     """Colour-scale limits (vmin, vmax) for the finite values of ``image``."""
     finite = image[np.isfinite(image)]
-    if finite.size == 0:
-        return 0.0, 1.0
     if kind == "log":
+        if finite.size == 0:
+            return 1e-3, 1.0                     # all NaN or infinite: a log scale still needs vmin > 0
         positive = finite[finite > 0]
         if positive.size == 0:
             return 1e-3, 1.0
@@ -265,6 +278,8 @@ def display_limits(image, kind, percentile):
         if not vmax > vmin:
             vmax = top
         return (vmin, vmax) if vmin < vmax else (top / 10.0, top)
+    if finite.size == 0:
+        return 0.0, 1.0
     vmin = float(max(finite.min(), 0.0)) if finite.min() >= 0 else float(np.percentile(finite, 100 - percentile))
     vmax = float(np.percentile(finite, percentile))
     return (vmin, vmax) if vmin < vmax else (vmin, vmin + 1.0)

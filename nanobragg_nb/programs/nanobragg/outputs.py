@@ -30,11 +30,18 @@ class FileWriter:
     ``keep_images=False`` the integer and PGM images are dropped from the
     result once written, so that they do not add to the noise image at the
     peak of memory (the command line, when nothing reads them afterwards).
+    ``setup_check(setup)``, when given, runs before the pixel loop.
     """
 
-    def __init__(self, output, keep_images=True):
+    def __init__(self, output, keep_images=True, setup_check=None):
         self.out = output
         self.keep_images = keep_images
+        self.setup_check = setup_check
+
+    def setup_ready(self, setup):
+        """Called once the setup is prepared, before the pixel loop: the checks that need the detector's size."""
+        if self.setup_check is not None:
+            self.setup_check(setup)
 
     # C L3121-3129: write the float image
     def float_image(self, result, log):
