@@ -30,7 +30,8 @@ from numba.extending import register_jitable
 from ..physics_fast import floor32
 from . import cuda_toolchain as toolchain
 from .pixel import Q_FPIXELS, Q_OMEGA_TERMS, render_pixels, rendered
-from .pixel_fast import N_FP, N_FQ, flat_loop_applies, render_pixel_flat
+from .layouts import N_FP, N_FQ
+from .pixel_fast import flat_loop_applies, render_pixel_flat
 
 SIMULATOR = bool(numba.config.ENABLE_CUDASIM)
 

@@ -28,28 +28,20 @@ from numba.extending import register_jitable
 
 from ...cnum import INT_MIN, c_ceil_int, c_floor_int
 from ..physics import dot, magnitude, polarization_factor, polin3, rotate_axis, sinc3, sincg, unitize
-
-# indices into the float64 parameter array P
-(P_PIXEL_SIZE, P_SUBPIXEL_SIZE, P_THICKSTEP, P_THICK, P_MU, P_CLOSE_DISTANCE, P_DISTANCE, P_POLARIZATION,
- P_DMIN, P_NA, P_NB, P_NC, P_FUDGE, P_WATER_SIZE, P_DEFAULT_F, P_I_BG, P_R_E_SQR, P_FLUENCE, P_PHI0,
- P_PHISTEP, P_ASTAR, P_BSTAR, P_CSTAR, P_FDET, P_SDET, P_ODET, P_PIX0, P_BEAM) = (
-    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 23, 26, 29, 32, 35, 38, 41)
-N_P = 44
-
-# indices into the int64 parameter array Q
-(Q_FPIXELS, Q_SPIXELS, Q_OVERSAMPLE, Q_THICKSTEPS, Q_SOURCES, Q_PHISTEPS, Q_MOSAIC_DOMAINS, Q_SHAPE,
- Q_CURVED, Q_POINT_PIXEL, Q_OVERSAMPLE_THICK, Q_OVERSAMPLE_POLAR, Q_OVERSAMPLE_OMEGA, Q_NOPOLAR, Q_HKLS,
- Q_H_MIN, Q_H_MAX, Q_K_MIN, Q_K_MAX, Q_L_MIN, Q_L_MAX, Q_H_RANGE, Q_K_RANGE, Q_L_RANGE, Q_STEPS,
- Q_ROI_XMIN, Q_ROI_XMAX, Q_ROI_YMIN, Q_ROI_YMAX, Q_HAS_MASK, Q_OMEGA_TERMS) = range(31)
-N_Q = 31
+# the offsets into the parameter arrays P, Q and the printout record rec (see layouts)
+from .layouts import (N_REC, P_ASTAR, P_BEAM, P_BSTAR, P_CLOSE_DISTANCE, P_CSTAR, P_DEFAULT_F, P_DISTANCE, P_DMIN,
+                      P_FDET, P_FLUENCE, P_FUDGE, P_I_BG, P_MU, P_NA, P_NB, P_NC, P_ODET, P_PHI0, P_PHISTEP, P_PIX0,
+                      P_PIXEL_SIZE, P_POLARIZATION, P_R_E_SQR, P_SDET, P_SUBPIXEL_SIZE, P_THICK, P_THICKSTEP,
+                      P_WATER_SIZE, Q_CURVED, Q_FPIXELS, Q_H_MAX, Q_H_MIN, Q_H_RANGE, Q_HAS_MASK, Q_HKLS, Q_K_MAX,
+                      Q_K_MIN, Q_K_RANGE, Q_L_MAX, Q_L_MIN, Q_L_RANGE, Q_MOSAIC_DOMAINS, Q_NOPOLAR, Q_OMEGA_TERMS,
+                      Q_OVERSAMPLE, Q_OVERSAMPLE_OMEGA, Q_OVERSAMPLE_POLAR, Q_OVERSAMPLE_THICK, Q_PHISTEPS,
+                      Q_POINT_PIXEL, Q_ROI_XMAX, Q_ROI_XMIN, Q_ROI_YMAX, Q_ROI_YMIN, Q_SHAPE, Q_SOURCES, Q_STEPS,
+                      Q_THICKSTEPS, R_A, R_B, R_C, R_CAPTURE, R_F_CELL, R_F_LATT, R_FDET, R_H, R_H0, R_I, R_K, R_K0,
+                      R_L, R_L0, R_OMEGA, R_POLAR, R_POS, R_SDET, R_STOL)
 
 SQUARE, ROUND, GAUSS, TOPHAT = 0, 1, 2, 3
 SHAPES = {"square": SQUARE, "round": ROUND, "gauss": GAUSS, "tophat": TOPHAT}
 
-# what -printout shows: the values of the last iteration, in the C's variables
-(R_STOL, R_POS, R_H, R_K, R_L, R_H0, R_K0, R_L0, R_F_CELL, R_F_LATT, R_I, R_POLAR, R_OMEGA, R_CAPTURE,
- R_A, R_B, R_C, R_FDET, R_SDET) = (0, 1, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 19, 22, 25, 26)
-N_REC = 27
 
 @register_jitable
 def trace(name, value):

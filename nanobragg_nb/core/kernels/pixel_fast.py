@@ -26,21 +26,16 @@ from numba.extending import register_jitable
 
 from ..physics import polarization_factor, unitize
 from ..physics_fast import FAST, floor32, sinc3_fast, sincg_parts
-from .pixel import (P_ASTAR, P_BSTAR, P_CSTAR, P_DEFAULT_F, P_DMIN, P_FLUENCE, P_FUDGE, P_I_BG, P_NA, P_NB, P_NC,
-                    P_POLARIZATION, P_R_E_SQR, P_THICK, P_THICKSTEP, Q_CURVED, Q_H_MAX, Q_H_MIN, Q_HKLS, Q_K_MAX,
-                    Q_K_MIN, Q_L_MAX, Q_L_MIN, Q_MOSAIC_DOMAINS, Q_NOPOLAR, Q_OVERSAMPLE, Q_OVERSAMPLE_OMEGA,
-                    Q_OVERSAMPLE_POLAR, Q_OVERSAMPLE_THICK, Q_PHISTEPS, Q_SHAPE, Q_SOURCES, Q_STEPS, Q_THICKSTEPS,
-                    GAUSS, ROUND, SQUARE, TOPHAT, curved_position, layer_capture, scattering_vector, solid_angle,
+# the offsets into the parameter arrays P, Q, FP and FQ (see layouts)
+from .layouts import (FAST_COUNTS, FAST_PARAMS, FP_ASTAR, FP_BSTAR, FP_CSTAR, FP_DEFAULT_F, FP_FUDGE, FP_H_MAX,
+                      FP_H_MIN, FP_K_MAX, FP_K_MIN, FP_L_MAX, FP_L_MIN, FP_NA, FP_NB, FP_NC, FQ_EXACT, FQ_KDIM,
+                      FQ_LDIM, FQ_NEAREST, FQ_NLOOP, P_ASTAR, P_BSTAR, P_CSTAR, P_DEFAULT_F, P_DMIN, P_FLUENCE,
+                      P_FUDGE, P_I_BG, P_NA, P_NB, P_NC, P_POLARIZATION, P_R_E_SQR, P_THICK, P_THICKSTEP, Q_CURVED,
+                      Q_H_MAX, Q_H_MIN, Q_HKLS, Q_K_MAX, Q_K_MIN, Q_L_MAX, Q_L_MIN, Q_MOSAIC_DOMAINS, Q_NOPOLAR,
+                      Q_OVERSAMPLE, Q_OVERSAMPLE_OMEGA, Q_OVERSAMPLE_POLAR, Q_OVERSAMPLE_THICK, Q_PHISTEPS, Q_SHAPE,
+                      Q_SOURCES, Q_STEPS, Q_THICKSTEPS)
+from .pixel import (GAUSS, ROUND, SQUARE, TOPHAT, curved_position, layer_capture, scattering_vector, solid_angle,
                     subpixel_position)
-
-# indices into the float32 parameter array FP
-(FP_NA, FP_NB, FP_NC, FP_FUDGE, FP_DEFAULT_F, FP_ASTAR, FP_BSTAR, FP_CSTAR, FP_H_MIN, FP_H_MAX, FP_K_MIN, FP_K_MAX,
- FP_L_MIN, FP_L_MAX) = (0, 1, 2, 3, 4, 5, 8, 11, 14, 15, 16, 17, 18, 19)
-N_FP = 20
-
-# indices into the int64 parameter array FQ
-FQ_NLOOP, FQ_NEAREST, FQ_EXACT, FQ_KDIM, FQ_LDIM = range(5)
-N_FQ = 5
 
 #: the CPU loops run over whole SIMD vectors of (phi step, mosaic domain) pairs
 CPU_LANES = 16
@@ -108,23 +103,15 @@ def build_fast(t, lanes=1):
         stale_after[incoming] = stale
     fweights = np.zeros(nloop, dtype=np.float32)
     fweights[:pairs] = 1.0
-    FP = np.zeros(N_FP, dtype=np.float32)
-    FP[FP_NA], FP[FP_NB], FP[FP_NC] = P[P_NA], P[P_NB], P[P_NC]
-    FP[FP_FUDGE] = P[P_FUDGE]
-    FP[FP_DEFAULT_F] = P[P_DEFAULT_F]
-    for dst, src in ((FP_ASTAR, P_ASTAR), (FP_BSTAR, P_BSTAR), (FP_CSTAR, P_CSTAR)):
-        FP[dst:dst + 3] = P[src:src + 3]
-    for dst, src in ((FP_H_MIN, Q_H_MIN), (FP_H_MAX, Q_H_MAX), (FP_K_MIN, Q_K_MIN), (FP_K_MAX, Q_K_MAX),
-                     (FP_L_MIN, Q_L_MIN), (FP_L_MAX, Q_L_MAX)):
-        FP[dst] = Q[src]
+    FP = FAST_PARAMS.pack(
+        na=P[P_NA], nb=P[P_NB], nc=P[P_NC], fudge=P[P_FUDGE], default_f=P[P_DEFAULT_F],
+        astar=P[P_ASTAR:P_ASTAR + 3], bstar=P[P_BSTAR:P_BSTAR + 3], cstar=P[P_CSTAR:P_CSTAR + 3],
+        h_min=Q[Q_H_MIN], h_max=Q[Q_H_MAX], k_min=Q[Q_K_MIN], k_max=Q[Q_K_MAX], l_min=Q[Q_L_MIN], l_max=Q[Q_L_MAX])
     whole_N = all(float(P[i]).is_integer() for i in (P_NA, P_NB, P_NC))
     exact = (Q[Q_OVERSAMPLE_THICK] or Q[Q_OVERSAMPLE_POLAR] or Q[Q_OVERSAMPLE_OMEGA]
              or (Q[Q_SHAPE] == SQUARE and not whole_N))
-    FQ = np.zeros(N_FQ, dtype=np.int64)
-    FQ[FQ_NLOOP] = nloop
-    FQ[FQ_NEAREST] = Q[Q_HKLS] != 0
-    FQ[FQ_EXACT] = bool(exact)
-    FQ[FQ_KDIM], FQ[FQ_LDIM] = t.Fhkl.shape[1], t.Fhkl.shape[2]
+    FQ = FAST_COUNTS.pack(nloop=nloop, nearest=int(Q[Q_HKLS] != 0), exact=int(bool(exact)),
+                          kdim=t.Fhkl.shape[1], ldim=t.Fhkl.shape[2])
     Ff = np.ascontiguousarray(t.Fhkl, dtype=np.float32).ravel()
     return FastTables(fcells=fcells, fweights=fweights, stale_after=stale_after, Ff=Ff, FP=FP, FQ=FQ)
 
