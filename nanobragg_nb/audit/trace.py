@@ -22,7 +22,9 @@ import numpy as np
 
 from ..errors import ArgumentError, OutputError
 from ..core.kernels import cpu, pixel, tables
-from ..core.kernels.pixel import N_REC, P_FLUENCE, P_I_BG, P_R_E_SQR, Q_ROI_XMAX, Q_STEPS, rendered, render_pixels
+from ..core.kernels.pixel import (FAITHFUL, N_REC, P_FLUENCE, P_I_BG, P_R_E_SQR, Q_ROI_XMAX, Q_STEPS, rendered,
+                                  render_pixels)
+from ..core.kernels.pixel_fast import no_fast_tables
 
 #: how the kernel's trace names are printed: the C's variables
 LABELS = {
@@ -154,8 +156,9 @@ def trace_values(s, fpixel, spixel):
     image = np.zeros(s.pixels, dtype=np.float32)
     events = np.zeros((1, 8))
     with _recording(values), np.errstate(all="ignore"):
-        render_pixels(np.int64(spixel), np.int64(fpixel), np.int64(fpixel + 1), t.P, t.Q, t.mask, t.src, t.cells,
-                      t.phi_state, t.Fhkl, t.pv_table, int(state[0]), int(state[1]), bool(state[2]), image,
+        render_pixels(FAITHFUL, np.int64(spixel), np.int64(fpixel), np.int64(fpixel + 1), t.P, t.Q, t.mask, t.src,
+                      t.cells, t.phi_state, t.Fhkl, t.pv_table, *no_fast_tables(),
+                      int(state[0]), int(state[1]), bool(state[2]), image,
                       omega_terms, -fpixel * max(t.omega_terms, 1), events, 0, rec, False, rec.reshape(1, -1), 0,
                       -2, -2)
     test = next(value for name, value in reversed(values) if name == "pixel")

@@ -102,10 +102,9 @@ def render(s, t, threads=None, progress=True, printout=None, on_printout=None, m
         bar.close()
         return LoopResult(floatimage, omega_sum, event)
 
-    kernel = cpu
+    kernel = cpu.ROW_KERNELS[mode]
     if mode == "fast":
-        from ..kernels import cpu_fast as kernel
-        args = args + kernel.extra_args(t)
+        args = args + cpu.fast_args(t)
     # 1. in order, until the serial-order state has settled
     no_print = np.zeros((1, cpu.N_SNAP))
     while row < spixels and not (state[0] == t.stale_saturated and state[1] >= t.pcalls_saturated):

@@ -135,10 +135,9 @@ def render(s, t, mode="faithful", printout=None, on_printout=None, threads=None)
     event = None
 
     # 1. on the CPU, in order, until the serial-order state has settled
-    host_kernel, host_args = cpu, _inputs(t)
+    host_kernel, host_args = cpu.ROW_KERNELS[mode], _inputs(t)
     if mode == "fast":
-        from ..kernels import cpu_fast as host_kernel
-        host_args = host_args + host_kernel.extra_args(t)
+        host_args = host_args + cpu.fast_args(t)
     state = np.array([0, 0, 1 if t.interpolate else 0], dtype=np.int64)
     row_terms = np.zeros(fpixels * nterm)
     events = np.zeros((1, cpu.N_EVENT))

@@ -17,7 +17,8 @@ field is given exactly once, with its width.
 import numpy as np
 
 #: the constant names this module defines, generated from the layouts below
-__all__ = ["Layout", "PIXEL_PARAMS", "PIXEL_COUNTS", "PRINTOUT", "FAST_PARAMS", "FAST_COUNTS", "LAYOUTS"]
+__all__ = ["Layout", "PIXEL_PARAMS", "PIXEL_COUNTS", "PRINTOUT", "FAST_PARAMS", "FAST_COUNTS", "LAYOUTS",
+           "SQUARE", "ROUND", "GAUSS", "TOPHAT", "SHAPES"]
 
 
 class Layout:
@@ -120,6 +121,10 @@ PIXEL_COUNTS = Layout("Q", np.int64, (
     ("steps", 1), ("roi_xmin", 1), ("roi_xmax", 1), ("roi_ymin", 1), ("roi_ymax", 1), ("has_mask", 1),
     ("omega_terms", 1),
 ))
+
+#: the values of Q's shape field: the crystal shapes
+SQUARE, ROUND, GAUSS, TOPHAT = 0, 1, 2, 3
+SHAPES = {"square": SQUARE, "round": ROUND, "gauss": GAUSS, "tophat": TOPHAT}
 
 #: what -printout shows: the last value of each of the C's variables (float64 array rec)
 PRINTOUT = Layout("R", np.float64, (

@@ -1,20 +1,22 @@
-"""One pixel of the fast mode: the C's loop nest with a float32 inner loop.
+"""The fast mode's phi and mosaic loops: one flat float32 loop per source.
 
-:func:`render_pixel_flat` follows :func:`~nanobragg_nb.core.kernels.pixel.render_pixels`
-block for block down to the scattering vector of each sub-pixel and source,
-in float64 and in the C's order (position, solid angle, capture fraction,
-polarization and their serial-order state are the faithful ones). The phi
-and mosaic loops then become one flat float32 loop over the cells of that
-phi loop (:func:`lattice_sum`), with fastmath and the reduced-argument
-``sincg`` of :mod:`nanobragg_nb.core.physics_fast`, which the CPU vectorises.
+In fast mode :func:`~nanobragg_nb.core.kernels.pixel.render_pixels` runs the
+faithful code, in float64 and in the C's order, down to the scattering
+vector of each sub-pixel and source (position, solid angle, capture
+fraction, polarization and their serial-order state are the faithful ones);
+where :func:`flat_loop_applies`, the phi and mosaic loops then become one
+flat float32 loop over the cells of that phi loop (:func:`lattice_sum_square`,
+:func:`lattice_sum_square_hkl`, :func:`lattice_sum`), with fastmath and the
+reduced-argument ``sincg`` of :mod:`nanobragg_nb.core.physics_fast`, which
+the CPU vectorises.
 
 The flat loop reads, for each possible incoming stale-rotation state
 (c-reference Q-R1), the cell of every (phi step, mosaic domain) pair in the
 C's order, so the phi=0 reuse comes out as in the C; ``stale_after`` gives
 the state the loop leaves behind.
 
-Runs that the flat loop does not cover go through the faithful
-``render_pixels`` pixel by pixel: tricubic interpolation while it is on, the
+Pixels that the flat loop does not cover take the faithful phi and mosaic
+loops: tricubic interpolation while it is on, the
 ``-oversample_thick/_polar/_omega`` running-sum multiplications, and a
 non-integer number of unit cells with the square crystal.
 """
@@ -24,18 +26,13 @@ from dataclasses import dataclass
 import numpy as np
 from numba.extending import register_jitable
 
-from ..physics import polarization_factor, unitize
 from ..physics_fast import FAST, floor32, sinc3_fast, sincg_parts
 # the offsets into the parameter arrays P, Q, FP and FQ (see layouts)
 from .layouts import (FAST_COUNTS, FAST_PARAMS, FP_ASTAR, FP_BSTAR, FP_CSTAR, FP_DEFAULT_F, FP_FUDGE, FP_H_MAX,
-                      FP_H_MIN, FP_K_MAX, FP_K_MIN, FP_L_MAX, FP_L_MIN, FP_NA, FP_NB, FP_NC, FQ_EXACT, FQ_KDIM,
-                      FQ_LDIM, FQ_NEAREST, FQ_NLOOP, P_ASTAR, P_BSTAR, P_CSTAR, P_DEFAULT_F, P_DMIN, P_FLUENCE,
-                      P_FUDGE, P_I_BG, P_NA, P_NB, P_NC, P_POLARIZATION, P_R_E_SQR, P_THICK, P_THICKSTEP, Q_CURVED,
-                      Q_H_MAX, Q_H_MIN, Q_HKLS, Q_K_MAX, Q_K_MIN, Q_L_MAX, Q_L_MIN, Q_MOSAIC_DOMAINS, Q_NOPOLAR,
-                      Q_OVERSAMPLE, Q_OVERSAMPLE_OMEGA, Q_OVERSAMPLE_POLAR, Q_OVERSAMPLE_THICK, Q_PHISTEPS, Q_SHAPE,
-                      Q_SOURCES, Q_STEPS, Q_THICKSTEPS)
-from .pixel import (GAUSS, ROUND, SQUARE, TOPHAT, curved_position, layer_capture, scattering_vector, solid_angle,
-                    subpixel_position)
+                      FP_H_MIN, FP_K_MAX, FP_K_MIN, FP_L_MAX, FP_L_MIN, FP_NA, FP_NB, FP_NC, FQ_EXACT, GAUSS, N_FP,
+                      N_FQ, P_ASTAR, P_BSTAR, P_CSTAR, P_DEFAULT_F, P_FUDGE, P_NA, P_NB, P_NC, Q_HKLS, Q_H_MAX,
+                      Q_H_MIN, Q_K_MAX, Q_K_MIN, Q_L_MAX, Q_L_MIN, Q_MOSAIC_DOMAINS, Q_OVERSAMPLE_OMEGA,
+                      Q_OVERSAMPLE_POLAR, Q_OVERSAMPLE_THICK, Q_PHISTEPS, Q_SHAPE, ROUND, SQUARE, TOPHAT)
 
 #: the CPU loops run over whole SIMD vectors of (phi step, mosaic domain) pairs
 CPU_LANES = 16
@@ -236,104 +233,12 @@ def lattice_sum(fc, state, fw, nloop, sx, sy, sz, shape, nearest, Ff, FP, kdim, 
 
 @register_jitable
 def flat_loop_applies(FQ, interp):
-    """Whether :func:`render_pixel_flat` renders a pixel (else the faithful ``render_pixels`` does)."""
+    """Whether a fast-mode pixel takes the flat loop (else the faithful phi and mosaic loops)."""
     return not interp and FQ[FQ_EXACT] == 0
 
 
 @register_jitable
-def render_pixel_flat(fpixel, spixel, P, Q, src, cells, phi_state, Fhkl, pv_table,
-                      fcells, fweights, stale_after, Ff, FP, FQ,
-                      stale, pcalls, interp, omega_terms, omega_base, rec):
-    """The C's loop body for one pixel in fast mode, where :func:`flat_loop_applies`.
-
-    Parameters and return value as for the faithful loop body
-    (:func:`~nanobragg_nb.core.kernels.pixel.render_pixels`) for one pixel,
-    without printout recording, plus the :class:`FastTables` arrays; returns
-    (pixel value, stale, pcalls, interp, event, h, k, l, h0, k0, l0)."""
-    oversample = Q[Q_OVERSAMPLE]
-    detector_thickstep = P[P_THICKSTEP]
-    dmin = P[P_DMIN]
-    shape = Q[Q_SHAPE]
-    nearest = FQ[FQ_NEAREST] != 0
-    nloop = FQ[FQ_NLOOP]
-    kdim = FQ[FQ_KDIM]
-    ldim = FQ[FQ_LDIM]
-    square_one_F = shape == SQUARE and not nearest
-    F_sqr = P[P_DEFAULT_F] * P[P_DEFAULT_F]
-
-    # C L2663-2676: reset the photon count, polarization and solid angle of this pixel
-    I = P[P_I_BG]
-    polar = 0.0
-    if Q[Q_NOPOLAR] != 0:
-        polar = 1.0
-    omega_pixel = 0.0
-    capture_fraction = 0.0
-
-    # C L2677-2687: detector layers; capture fraction 1 without a sensor thickness
-    for thick_tic in range(Q[Q_THICKSTEPS]):
-        Odet = thick_tic * detector_thickstep
-        capture_fraction = 0.0
-        if P[P_THICK] == 0.0:
-            capture_fraction = 1.0
-
-        # C L2688-2706: sub-pixels, slow axis outer; the sub-pixel position in space
-        for subS in range(oversample):
-            for subF in range(oversample):
-                _Fdet, _Sdet, pos_x, pos_y, pos_z = subpixel_position(fpixel, spixel, subS, subF, Odet, P, Q)
-
-                # C L2707-2716: curved detector: every pixel at the same distance
-                if Q[Q_CURVED] != 0:
-                    pos_x, pos_y, pos_z = curved_position(pos_y, pos_z, P)
-
-                # C L2717-2730: diffracted direction, airpath, solid angle of the pixel
-                airpath, diff_x, diff_y, diff_z = unitize(pos_x, pos_y, pos_z)
-                if omega_pixel == 0.0:
-                    omega_pixel = solid_angle(airpath, P, Q)
-                omega_terms[omega_base] = omega_pixel
-
-                # C L2731-2740: fraction of photons this layer captures
-                if capture_fraction == 0.0:
-                    capture_fraction = layer_capture(thick_tic, diff_x, diff_y, diff_z, P)
-
-                # C L2741-2760: sources: incident direction, wavelength, scattering vector
-                for source in range(Q[Q_SOURCES]):
-                    inc_x, inc_y, inc_z, _lambda, scat_x, scat_y, scat_z, stol = scattering_vector(
-                        diff_x, diff_y, diff_z, src[source, 0], src[source, 1], src[source, 2], src[source, 3])
-
-                    # C L2761-2769: skip sources beyond the resolution limit
-                    if dmin > 0.0 and stol > 0.0:
-                        if dmin > 0.5 / stol:
-                            continue
-
-                    # C L2770-2776: polarization, once per pixel; it re-unitizes
-                    # diffracted and the polarization axis in place
-                    if polar == 0.0:
-                        row = pcalls
-                        if row > pv_table.shape[0] - 1:
-                            row = pv_table.shape[0] - 1
-                        polar, inc_x, inc_y, inc_z, diff_x, diff_y, diff_z, _ax, _ay, _az = polarization_factor(
-                            P[P_POLARIZATION], inc_x, inc_y, inc_z, diff_x, diff_y, diff_z,
-                            pv_table[row, 0], pv_table[row, 1], pv_table[row, 2])
-                        pcalls += 1
-
-                    # C L2777-3030: phi steps and mosaic domains, one flat float32 loop
-                    sx = np.float32(scat_x)
-                    sy = np.float32(scat_y)
-                    sz = np.float32(scat_z)
-                    if square_one_F:
-                        I += F_sqr * lattice_sum_square(fcells, stale, fweights, nloop, sx, sy, sz,
-                                                        FP[FP_NA], FP[FP_NB], FP[FP_NC])
-                    elif shape == SQUARE:
-                        I += lattice_sum_square_hkl(fcells, stale, fweights, nloop, sx, sy, sz,
-                                                    FP[FP_NA], FP[FP_NB], FP[FP_NC], Ff, FP, kdim, ldim)
-                    else:
-                        I += lattice_sum(fcells, stale, fweights, nloop, sx, sy, sz, shape, nearest, Ff, FP,
-                                         kdim, ldim)
-                    stale = stale_after[stale]
-
-    # C L3031-3038: photons per pixel
-    test = P[P_R_E_SQR] * P[P_FLUENCE] * I / Q[Q_STEPS]
-    test *= capture_fraction
-    test *= polar
-    test *= omega_pixel
-    return test, stale, pcalls, interp, False, 0.0, 0.0, 0.0, 0, 0, 0
+def no_fast_tables():
+    """Stand-ins for the :class:`FastTables` arrays, for the faithful kernels, which never read them."""
+    return (np.zeros((1, 9, 1), np.float32), np.zeros(1, np.float32), np.zeros(1, np.int64),
+            np.zeros(1, np.float32), np.zeros(N_FP, np.float32), np.zeros(N_FQ, np.int64))

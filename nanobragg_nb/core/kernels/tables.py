@@ -12,8 +12,7 @@ import numpy as np
 
 from .. import physics
 from ...cnum import angle
-from .layouts import PIXEL_COUNTS, PIXEL_PARAMS
-from .pixel import SHAPES
+from .layouts import PIXEL_COUNTS, PIXEL_PARAMS, SHAPES
 
 
 @dataclass
