@@ -24,7 +24,8 @@ def test_offsets_are_contiguous_and_the_size_is_the_sum_of_the_widths(layout):
 
 
 def test_constants_are_importable_by_name_and_listed():
-    from nanobragg_nb.core.kernels.layouts import FQ_NLOOP, N_FP, N_P, N_Q, N_REC, P_BEAM, P_PIXEL_SIZE, Q_FPIXELS, R_STOL
+    from nanobragg_nb.core.kernels.layouts import (FQ_NLOOP, N_FP, N_P, N_Q, N_REC, P_BEAM, P_PIXEL_SIZE, Q_FPIXELS,
+                                                   R_STOL)
     assert (P_PIXEL_SIZE, Q_FPIXELS, R_STOL, FQ_NLOOP) == (0, 0, 0, 0)
     assert (P_BEAM, N_P, N_REC, N_FP) == (41, 44, 27, 20)
     assert N_Q == len(layouts.PIXEL_COUNTS.fields)
