@@ -7,6 +7,7 @@ from nanobragg_nb.core.engines import cpu as engine, progress
 from nanobragg_nb.core import rng
 from nanobragg_nb.programs.nanobragg.cparse import parse_args
 from nanobragg_nb.core.kernels import cpu, tables
+from nanobragg_nb.core.kernels.layouts import FQ_EXACT
 from nanobragg_nb.core.kernels.pixel import N_REC
 from nanobragg_nb.core.log import Log
 from nanobragg_nb.core.setup import prepare
@@ -63,6 +64,31 @@ def test_blocks_reproduce_serial_order(name, block, tmp_path, monkeypatch):
     assert np.array_equal(loop.floatimage.view(np.uint32), image.view(np.uint32))
     assert loop.omega_sum == omega_sum
     assert (loop.event[:2] if loop.event else None) == first
+
+
+@pytest.mark.parametrize("name", ["phi_zero_reuse", "interpolation_off_midway", "omega_terms"])
+def test_fast_kernels_outside_the_flat_loop_are_the_faithful_ones(name, tmp_path, monkeypatch):
+    # with the flat loop ruled out for every pixel, the fast row kernels run the faithful code
+    s, t = prepared(CASES[name], tmp_path, monkeypatch)
+    image, omega_sum, first = serial_reference(s, t)
+    fast = cpu.fast_args(t)
+    fast[-1][FQ_EXACT] = 1
+    monkeypatch.setattr(cpu, "fast_args", lambda tables: fast)
+    monkeypatch.setattr(engine, "_block_rows", lambda spixels, threads: 3)
+    loop = engine.render(s, t, threads=2, progress=False, mode="fast")
+    assert np.array_equal(loop.floatimage.view(np.uint32), image.view(np.uint32))
+    assert loop.omega_sum == omega_sum
+    assert (loop.event[:2] if loop.event else None) == first
+
+
+def test_fast_kernels_take_the_flat_loop_where_it_applies(tmp_path, monkeypatch):
+    s, t = prepared(CASES["phi_zero_reuse"], tmp_path, monkeypatch)
+    image, omega_sum, _ = serial_reference(s, t)
+    loop = engine.render(s, t, threads=2, progress=False, mode="fast")
+    assert not np.array_equal(loop.floatimage, image)
+    assert np.allclose(loop.floatimage, image, rtol=1e-4, atol=1e-6 * image.max())
+    # everything before the phi loop is the faithful code: the solid angle among it
+    assert loop.omega_sum == omega_sum
 
 
 def test_interpolation_event_is_midway(tmp_path, monkeypatch):

@@ -23,7 +23,9 @@ import numpy as np
 from ..errors import ArgumentError, OutputError
 from ..core.engines import settle
 from ..core.kernels import cpu, pixel, tables
-from ..core.kernels.pixel import N_REC, P_FLUENCE, P_I_BG, P_R_E_SQR, Q_ROI_XMAX, Q_STEPS, rendered, render_pixels
+from ..core.kernels.pixel import (FAITHFUL, N_REC, P_FLUENCE, P_I_BG, P_R_E_SQR, Q_ROI_XMAX, Q_STEPS, rendered,
+                                  render_pixels)
+from ..core.kernels.pixel_fast import no_fast_tables
 
 #: rows per parallel block in the search for the interpolation switch-off before the traced pixel
 SEARCH_BLOCK_ROWS = 64
@@ -143,7 +145,8 @@ def trace_values(s, fpixel, spixel):
     image = np.zeros(s.pixels, dtype=np.float32)
     events = np.zeros((1, 8))
     with _recording(values), np.errstate(all="ignore"):
-        render_pixels(np.int64(spixel), np.int64(fpixel), np.int64(fpixel + 1), *t.inputs,
+        render_pixels(FAITHFUL, np.int64(spixel), np.int64(fpixel), np.int64(fpixel + 1), *t.inputs,
+                      *no_fast_tables(),
                       int(state[0]), int(state[1]), bool(state[2]), image,
                       omega_terms, -fpixel * max(t.omega_terms, 1), events, 0, rec, False, rec.reshape(1, -1), 0,
                       -2, -2)

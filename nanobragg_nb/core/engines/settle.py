@@ -20,20 +20,19 @@ The drivers keep what differs between them: the GPU launches, the
 is where the CPU kernels of each mode are chosen.
 """
 from dataclasses import dataclass
-from types import ModuleType
 from typing import NamedTuple
 
 import numpy as np
 
 from ..kernels import cpu
-from ..kernels.pixel import N_REC, Q_FPIXELS, Q_SPIXELS
+from ..kernels.pixel import N_REC, Q_FPIXELS
 
 
-class RowKernels(NamedTuple):
+class ModeKernels(NamedTuple):
     """The CPU row kernels of one mode and the inputs they take."""
 
-    module: ModuleType      #: has ``render_rows`` (parallel) and ``render_rows_serial``
-    inputs: tuple           #: the input arrays, passed as ``*inputs``
+    kernels: cpu.RowKernels  #: ``render_rows`` (parallel) and ``render_rows_serial``
+    inputs: tuple            #: the input arrays, passed as ``*inputs``
 
 
 def row_kernels(t, mode="faithful"):
@@ -46,12 +45,11 @@ def row_kernels(t, mode="faithful"):
 
     Returns
     -------
-    RowKernels
+    ModeKernels
     """
     if mode == "fast":
-        from ..kernels import cpu_fast
-        return RowKernels(cpu_fast, t.inputs + cpu_fast.extra_args(t))
-    return RowKernels(cpu, t.inputs)
+        return ModeKernels(cpu.ROW_KERNELS[mode], t.inputs + cpu.fast_args(t))
+    return ModeKernels(cpu.ROW_KERNELS[mode], t.inputs)
 
 
 @dataclass
@@ -112,7 +110,7 @@ def settle(t, floatimage, kernels=None, end=None, printout=None, on_row=None, re
     t : Tables
     floatimage : numpy.ndarray
         Flat float32 image receiving the rendered rows.
-    kernels : RowKernels, optional
+    kernels : ModeKernels, optional
         The faithful ones by default.
     end : int, optional
         Render no row from this one on (all rows by default).
@@ -133,7 +131,8 @@ def settle(t, floatimage, kernels=None, end=None, printout=None, on_row=None, re
         The first row not rendered, the state entering it, the event, the
         solid-angle sum so far.
     """
-    fpixels, spixels = int(t.Q[Q_FPIXELS]), int(t.Q[Q_SPIXELS])
+    fpixels = int(t.Q[Q_FPIXELS])
+    spixels = floatimage.shape[0] // fpixels
     end = spixels if end is None else end
     kernel, inputs = kernels or row_kernels(t)
     print_f, print_s = printout if printout is not None else (-2, -2)
@@ -171,7 +170,7 @@ def parallel_blocks(t, floatimage, walk, block, kernels=None, end=None):
         As :func:`settle` left it.
     block : int
         Rows per block.
-    kernels : RowKernels, optional
+    kernels : ModeKernels, optional
         The faithful ones by default.
     end : int, optional
         Stop before this row (all rows by default).
@@ -181,7 +180,8 @@ def parallel_blocks(t, floatimage, walk, block, kernels=None, end=None):
     Walk
         ``walk``, after each block.
     """
-    fpixels, spixels = int(t.Q[Q_FPIXELS]), int(t.Q[Q_SPIXELS])
+    fpixels = int(t.Q[Q_FPIXELS])
+    spixels = floatimage.shape[0] // fpixels
     end = spixels if end is None else end
     kernel, inputs = kernels or row_kernels(t)
     row_terms = fpixels * t.omega_terms

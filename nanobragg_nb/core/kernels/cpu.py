@@ -7,14 +7,26 @@ block start from the same serial-order state (see :mod:`kernels.pixel`); the
 driver in :mod:`nanobragg_nb.core.engines.cpu` renders the first rows in order until
 that state has settled, and repairs the rows after the first interpolation
 switch-off, so that any thread count gives the serial C's bits.
+
+Each mode has a parallel and a serial row kernel (:data:`ROW_KERNELS`), thin
+entry points over the same bodies with the mode as a constant: the faithful
+ones (:func:`render_rows`, :func:`render_rows_serial`) and the fast ones
+(:func:`render_rows_fast`, :func:`render_rows_serial_fast`), which take the
+:class:`~nanobragg_nb.core.kernels.pixel_fast.FastTables` arrays after the
+faithful inputs and are otherwise driven the same way. ``-printout`` runs use
+the faithful kernel.
 """
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit, prange
+from numba.extending import register_jitable
 
 from ..views import borrowed
 
-from .pixel import N_REC, Q_FPIXELS, Q_OMEGA_TERMS, Q_ROI_XMAX, Q_ROI_XMIN, Q_ROI_YMAX, Q_ROI_YMIN, rendered
-from .pixel import render_pixels
+from .layouts import N_REC, Q_FPIXELS, Q_OMEGA_TERMS, Q_ROI_XMAX, Q_ROI_XMIN, Q_ROI_YMAX, Q_ROI_YMIN
+from .pixel import FAITHFUL, FAST, render_pixels, rendered
+from .pixel_fast import CPU_LANES, build_fast, no_fast_tables
 
 # printout snapshot: the printout values, then fpixel, spixel, pixel value
 N_SNAP = N_REC + 3
@@ -22,7 +34,31 @@ N_SNAP = N_REC + 3
 N_EVENT = 8
 
 
+def fast_args(t):
+    """The fast-mode inputs of the CPU's fast row kernels, built from the faithful tables ``t``."""
+    return build_fast(t, lanes=CPU_LANES).args()
+
+
 # C L2531-2642: the parallel loop over rows, here over the rows of one block
+@register_jitable
+def render_block_row(mode, r, row0, P, Q, mask, src, cells, phi_state, Fhkl, pv_table,
+                     fcells, fweights, stale_after, Ff, FP, FQ, stale, pcalls, interp,
+                     floatimage, omega_terms, events, rec):
+    """Row ``row0 + r`` of a block, from the block's starting state; the body of the parallel kernels."""
+    # the inputs are read-only and outlive the call: no reference counting per pixel
+    P, Q, mask, src, cells = borrowed(P), borrowed(Q), borrowed(mask), borrowed(src), borrowed(cells)
+    phi_state, Fhkl, pv_table = borrowed(phi_state), borrowed(Fhkl), borrowed(pv_table)
+    fcells, fweights, stale_after = borrowed(fcells), borrowed(fweights), borrowed(stale_after)
+    Ff, FP, FQ = borrowed(Ff), borrowed(FP), borrowed(FQ)
+    floatimage, omega_terms, events, rec = borrowed(floatimage), borrowed(omega_terms), borrowed(events), borrowed(rec)
+    fpixels = Q[Q_FPIXELS]
+    events[r, 0] = 0.0
+    render_pixels(mode, row0 + r, 0, fpixels, P, Q, mask, src, cells, phi_state, Fhkl, pv_table,
+                  fcells, fweights, stale_after, Ff, FP, FQ, stale, pcalls, interp,
+                  floatimage, omega_terms, r * fpixels * Q[Q_OMEGA_TERMS], events, r,
+                  rec, False, rec.reshape((1, rec.shape[0])), 0, -2, -2)
+
+
 @njit(parallel=True, cache=True, error_model="numpy")
 def render_rows(row0, row1, P, Q, mask, src, cells, phi_state, Fhkl, pv_table, stale, pcalls, interp,
                 floatimage, omega_terms, events, rec):
@@ -33,18 +69,52 @@ def render_rows(row0, row1, P, Q, mask, src, cells, phi_state, Fhkl, pv_table, s
     row per block row with the first interpolation switch-off in that row;
     ``rec`` is scratch for the printout variables, which no row records.
     """
-    # the inputs are read-only and outlive the call
+    fcells, fweights, stale_after, Ff, FP, FQ = no_fast_tables()
+    for r in prange(row1 - row0):
+        render_block_row(FAITHFUL, r, row0, P, Q, mask, src, cells, phi_state, Fhkl, pv_table,
+                         fcells, fweights, stale_after, Ff, FP, FQ, stale, pcalls, interp,
+                         floatimage, omega_terms, events, rec)
+
+
+@njit(parallel=True, cache=True, error_model="numpy")
+def render_rows_fast(row0, row1, P, Q, mask, src, cells, phi_state, Fhkl, pv_table,
+                     fcells, fweights, stale_after, Ff, FP, FQ, stale, pcalls, interp,
+                     floatimage, omega_terms, events, rec):
+    """As :func:`render_rows`, fast mode; the fast inputs follow the faithful ones."""
+    for r in prange(row1 - row0):
+        render_block_row(FAST, r, row0, P, Q, mask, src, cells, phi_state, Fhkl, pv_table,
+                         fcells, fweights, stale_after, Ff, FP, FQ, stale, pcalls, interp,
+                         floatimage, omega_terms, events, rec)
+
+
+@register_jitable
+def render_serial(mode, row0, row1, P, Q, mask, src, cells, phi_state, Fhkl, pv_table,
+                  fcells, fweights, stale_after, Ff, FP, FQ, state,
+                  floatimage, omega_terms, events, rec, snaps, print_f, print_s):
+    """Rows in the C's serial order; the body of the serial kernels."""
+    # the inputs are read-only and outlive the call: no reference counting per pixel
     P, Q, mask, src, cells = borrowed(P), borrowed(Q), borrowed(mask), borrowed(src), borrowed(cells)
     phi_state, Fhkl, pv_table = borrowed(phi_state), borrowed(Fhkl), borrowed(pv_table)
+    fcells, fweights, stale_after = borrowed(fcells), borrowed(fweights), borrowed(stale_after)
+    Ff, FP, FQ = borrowed(Ff), borrowed(FP), borrowed(FQ)
     floatimage, omega_terms, events, rec = borrowed(floatimage), borrowed(omega_terms), borrowed(events), borrowed(rec)
+    snaps = borrowed(snaps)
     fpixels = Q[Q_FPIXELS]
     row_terms = fpixels * Q[Q_OMEGA_TERMS]
-    no_snaps = rec.reshape((1, rec.shape[0]))
-    for r in prange(row1 - row0):
+    stale = state[0]
+    pcalls = state[1]
+    interp = state[2] != 0
+    nsnap = 0
+    for r in range(row1 - row0):
         events[r, 0] = 0.0
-        render_pixels(row0 + r, 0, fpixels, P, Q, mask, src, cells, phi_state, Fhkl, pv_table,
-                      stale, pcalls, interp, floatimage, omega_terms, r * row_terms, events, r,
-                      rec, False, no_snaps, 0, -2, -2)
+        stale, pcalls, interp, nsnap = render_pixels(
+            mode, row0 + r, 0, fpixels, P, Q, mask, src, cells, phi_state, Fhkl, pv_table,
+            fcells, fweights, stale_after, Ff, FP, FQ, stale, pcalls, interp,
+            floatimage, omega_terms, r * row_terms, events, r, rec, print_f >= -1, snaps, nsnap, print_f, print_s)
+    state[0] = stale
+    state[1] = pcalls
+    state[2] = 1 if interp else 0
+    return nsnap
 
 
 @njit(cache=True, error_model="numpy")
@@ -58,26 +128,33 @@ def render_rows_serial(row0, row1, P, Q, mask, src, cells, phi_state, Fhkl, pv_t
     ``snaps``, followed by its fpixel, spixel and float value; returns
     the number of snapshots.
     """
-    # the inputs are read-only and outlive the call
-    P, Q, mask, src, cells = borrowed(P), borrowed(Q), borrowed(mask), borrowed(src), borrowed(cells)
-    phi_state, Fhkl, pv_table = borrowed(phi_state), borrowed(Fhkl), borrowed(pv_table)
-    floatimage, omega_terms, events, rec = borrowed(floatimage), borrowed(omega_terms), borrowed(events), borrowed(rec)
-    snaps = borrowed(snaps)
-    fpixels = Q[Q_FPIXELS]
-    row_terms = fpixels * Q[Q_OMEGA_TERMS]
-    stale = state[0]
-    pcalls = state[1]
-    interp = state[2] != 0
-    nsnap = 0
-    for r in range(row1 - row0):
-        events[r, 0] = 0.0
-        stale, pcalls, interp, nsnap = render_pixels(
-            row0 + r, 0, fpixels, P, Q, mask, src, cells, phi_state, Fhkl, pv_table, stale, pcalls, interp,
-            floatimage, omega_terms, r * row_terms, events, r, rec, print_f >= -1, snaps, nsnap, print_f, print_s)
-    state[0] = stale
-    state[1] = pcalls
-    state[2] = 1 if interp else 0
-    return nsnap
+    fcells, fweights, stale_after, Ff, FP, FQ = no_fast_tables()
+    return render_serial(FAITHFUL, row0, row1, P, Q, mask, src, cells, phi_state, Fhkl, pv_table,
+                         fcells, fweights, stale_after, Ff, FP, FQ, state,
+                         floatimage, omega_terms, events, rec, snaps, print_f, print_s)
+
+
+@njit(cache=True, error_model="numpy")
+def render_rows_serial_fast(row0, row1, P, Q, mask, src, cells, phi_state, Fhkl, pv_table,
+                            fcells, fweights, stale_after, Ff, FP, FQ, state,
+                            floatimage, omega_terms, events, rec, snaps, print_f, print_s):
+    """As :func:`render_rows_serial`, fast mode, without printout (``print_f`` and ``print_s``
+    are ignored); returns 0."""
+    return render_serial(FAST, row0, row1, P, Q, mask, src, cells, phi_state, Fhkl, pv_table,
+                         fcells, fweights, stale_after, Ff, FP, FQ, state,
+                         floatimage, omega_terms, events, rec, snaps, -2, -2)
+
+
+class RowKernels(NamedTuple):
+    """The parallel and the serial row kernel of one mode."""
+
+    render_rows: object
+    render_rows_serial: object
+
+
+#: the row kernels by mode; the fast ones take :func:`fast_args` after the faithful inputs
+ROW_KERNELS = {"faithful": RowKernels(render_rows, render_rows_serial),
+               "fast": RowKernels(render_rows_fast, render_rows_serial_fast)}
 
 
 # C L2729: omega_sum, added in the serial order of pixels, layers and sub-pixels

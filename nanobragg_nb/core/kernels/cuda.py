@@ -2,19 +2,20 @@
 
 Each thread walks the pixels of a block of rows with a grid-stride loop and
 runs the C's loop nest for its pixel: the same
-:func:`~nanobragg_nb.core.kernels.pixel.render_pixels` as the CPU kernel (or, in
-fast mode, :func:`~nanobragg_nb.core.kernels.pixel_fast.render_pixel_flat` as the
-CPU's fast kernel), compiled as a device function, so the physics exists
-once. The serial-order state comes in from :mod:`nanobragg_nb.core.engines.cuda`;
+:func:`~nanobragg_nb.core.kernels.pixel.render_pixels` as the CPU kernels, in
+either mode, compiled as a device function, so the physics exists once.
+The serial-order state comes in from :mod:`nanobragg_nb.core.engines.cuda`;
 a pixel that switches interpolation off records its index with an atomic
 minimum, so that the first such pixel in the C's order is known after the
 launch.
 
 Three kernels share one body (:data:`VARIANTS`): faithful with and without
 interpolation (without it the tricubic code, and its registers, leave the
-kernel) and fast. The faithful ones are compiled without contracting
-multiplies and adds into FMA instructions (NVVM's default), because the C is
-compiled without them; the fast one with fastmath. Compiled kernels are
+kernel) and fast (launched only where the flat loop applies to every pixel,
+so that the C's phi and mosaic loops leave that kernel). The faithful ones
+are compiled without contracting multiplies and adds into FMA instructions
+(NVVM's default), because the C is compiled without them; the fast one with
+fastmath. Compiled kernels are
 cached on disk, stamped with the package sources like the CPU kernels.
 
 This module needs numba-cuda (the ``gpu`` extra); nothing imports it unless
@@ -23,14 +24,13 @@ a GPU run or check asks for it.
 import warnings
 
 import numba
-import numpy as np
 from numba import cuda
 from numba.extending import register_jitable
 
 from ..physics_fast import floor32
 from . import cuda_toolchain as toolchain
-from .pixel import Q_FPIXELS, Q_OMEGA_TERMS, render_pixels, rendered
-from .pixel_fast import N_FP, N_FQ, flat_loop_applies, render_pixel_flat
+from .pixel import FAITHFUL, FAST_ALL_FLAT, Q_FPIXELS, Q_OMEGA_TERMS, render_pixels, rendered
+from .pixel_fast import flat_loop_applies, no_fast_tables
 
 SIMULATOR = bool(numba.config.ENABLE_CUDASIM)
 
@@ -65,6 +65,10 @@ def _render_block(fast, interpolation, pix0, npix, P, Q, mask, src, cells, phi_s
     fpixels = Q[Q_FPIXELS]
     nterm = Q[Q_OMEGA_TERMS]
     interp_now = interp if interpolation else False
+    pixel_mode = FAITHFUL
+    if fast:
+        # the fast kernel is launched only where the flat loop applies to every pixel (see variant)
+        pixel_mode = FAST_ALL_FLAT
     events = cuda.local.array((1, 8), numba.float64)
     no_snaps = cuda.local.array((1, 1), numba.float64)
     for n in range(cuda.grid(1), npix, cuda.gridsize(1)):
@@ -74,33 +78,14 @@ def _render_block(fast, interpolation, pix0, npix, P, Q, mask, src, cells, phi_s
         if not rendered(fpixel, spixel, Q, mask):
             continue
         events[0, 0] = 0.0
-        if fast:
-            (test, _stale, _pcalls, _interp, event, h, k, l, h0, k0, l0) = render_pixel_flat(
-                fpixel, spixel, P, Q, src, cells, phi_state, Fhkl, pv_table,
-                fcells, fweights, stale_after, Ff, FP, FQ, stale, pcalls, False,
-                omega_terms, n * nterm, rec)
-            # the float image is float32; the sum is rounded once
-            floatimage[index] = 0.0 + test
-        else:
-            render_pixels(spixel, fpixel, fpixel + 1, P, Q, mask, src, cells, phi_state, Fhkl, pv_table,
-                          stale, pcalls, interp_now, floatimage, omega_terms, (n - fpixel) * nterm, events, 0,
-                          rec, False, no_snaps, 0, -2, -2)
-            event = events[0, 0] != 0.0
-            h = events[0, 2]
-            k = events[0, 3]
-            l = events[0, 4]
-            h0 = events[0, 5]
-            k0 = events[0, 6]
-            l0 = events[0, 7]
-        if event:
+        render_pixels(pixel_mode, spixel, fpixel, fpixel + 1, P, Q, mask, src, cells, phi_state, Fhkl, pv_table,
+                      fcells, fweights, stale_after, Ff, FP, FQ, stale, pcalls, interp_now,
+                      floatimage, omega_terms, (n - fpixel) * nterm, events, 0, rec, False, no_snaps, 0, -2, -2)
+        if events[0, 0] != 0.0:
             cuda.atomic.min(first_event, 0, index)
             if index == detail_pixel:
-                detail[0] = h
-                detail[1] = k
-                detail[2] = l
-                detail[3] = h0
-                detail[4] = k0
-                detail[5] = l0
+                for i in range(N_DETAIL):
+                    detail[i] = events[0, 2 + i]
 
 
 def render_faithful(pix0, npix, P, Q, mask, src, cells, phi_state, Fhkl, pv_table,
@@ -206,5 +191,4 @@ def device_name():
 
 def empty_fast_inputs():
     """Stand-ins for the fast inputs that the faithful kernel does not read."""
-    return (np.zeros((1, 9, 1), np.float32), np.zeros(1, np.float32), np.zeros(1, np.int64),
-            np.zeros(1, np.float32), np.zeros(N_FP, np.float32), np.zeros(N_FQ, np.int64))
+    return no_fast_tables()

@@ -28,28 +28,23 @@ from numba.extending import register_jitable
 
 from ...cnum import INT_MIN, c_ceil_int, c_floor_int
 from ..physics import dot, magnitude, polarization_factor, polin3, rotate_axis, sinc3, sincg, unitize
+# the offsets into the parameter arrays P, Q, FP, FQ and the printout record rec (see layouts)
+from .layouts import (FP_NA, FP_NB, FP_NC, FQ_KDIM, FQ_LDIM, FQ_NEAREST, FQ_NLOOP, GAUSS, N_REC, P_ASTAR, P_BEAM,
+                      P_BSTAR, P_CLOSE_DISTANCE, P_CSTAR, P_DEFAULT_F, P_DISTANCE, P_DMIN, P_FDET, P_FLUENCE, P_FUDGE,
+                      P_I_BG, P_MU, P_NA, P_NB, P_NC, P_ODET, P_PHI0, P_PHISTEP, P_PIX0, P_PIXEL_SIZE, P_POLARIZATION,
+                      P_R_E_SQR, P_SDET, P_SUBPIXEL_SIZE, P_THICK, P_THICKSTEP, P_WATER_SIZE, Q_CURVED, Q_FPIXELS,
+                      Q_HAS_MASK, Q_HKLS, Q_H_MAX, Q_H_MIN, Q_H_RANGE, Q_K_MAX, Q_K_MIN, Q_K_RANGE, Q_L_MAX, Q_L_MIN,
+                      Q_L_RANGE, Q_MOSAIC_DOMAINS, Q_NOPOLAR, Q_OMEGA_TERMS, Q_OVERSAMPLE, Q_OVERSAMPLE_OMEGA,
+                      Q_OVERSAMPLE_POLAR, Q_OVERSAMPLE_THICK, Q_PHISTEPS, Q_POINT_PIXEL, Q_ROI_XMAX, Q_ROI_XMIN,
+                      Q_ROI_YMAX, Q_ROI_YMIN, Q_SHAPE, Q_SOURCES, Q_STEPS, Q_THICKSTEPS, ROUND, R_A, R_B, R_C,
+                      R_CAPTURE, R_FDET, R_F_CELL, R_F_LATT, R_H, R_H0, R_I, R_K, R_K0, R_L, R_L0, R_OMEGA, R_POLAR,
+                      R_POS, R_SDET, R_STOL, SQUARE, TOPHAT)
+from .pixel_fast import flat_loop_applies, lattice_sum, lattice_sum_square, lattice_sum_square_hkl
 
-# indices into the float64 parameter array P
-(P_PIXEL_SIZE, P_SUBPIXEL_SIZE, P_THICKSTEP, P_THICK, P_MU, P_CLOSE_DISTANCE, P_DISTANCE, P_POLARIZATION,
- P_DMIN, P_NA, P_NB, P_NC, P_FUDGE, P_WATER_SIZE, P_DEFAULT_F, P_I_BG, P_R_E_SQR, P_FLUENCE, P_PHI0,
- P_PHISTEP, P_ASTAR, P_BSTAR, P_CSTAR, P_FDET, P_SDET, P_ODET, P_PIX0, P_BEAM) = (
-    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 23, 26, 29, 32, 35, 38, 41)
-N_P = 44
-
-# indices into the int64 parameter array Q
-(Q_FPIXELS, Q_SPIXELS, Q_OVERSAMPLE, Q_THICKSTEPS, Q_SOURCES, Q_PHISTEPS, Q_MOSAIC_DOMAINS, Q_SHAPE,
- Q_CURVED, Q_POINT_PIXEL, Q_OVERSAMPLE_THICK, Q_OVERSAMPLE_POLAR, Q_OVERSAMPLE_OMEGA, Q_NOPOLAR, Q_HKLS,
- Q_H_MIN, Q_H_MAX, Q_K_MIN, Q_K_MAX, Q_L_MIN, Q_L_MAX, Q_H_RANGE, Q_K_RANGE, Q_L_RANGE, Q_STEPS,
- Q_ROI_XMIN, Q_ROI_XMAX, Q_ROI_YMIN, Q_ROI_YMAX, Q_HAS_MASK, Q_OMEGA_TERMS) = range(31)
-N_Q = 31
-
-SQUARE, ROUND, GAUSS, TOPHAT = 0, 1, 2, 3
-SHAPES = {"square": SQUARE, "round": ROUND, "gauss": GAUSS, "tophat": TOPHAT}
-
-# what -printout shows: the values of the last iteration, in the C's variables
-(R_STOL, R_POS, R_H, R_K, R_L, R_H0, R_K0, R_L0, R_F_CELL, R_F_LATT, R_I, R_POLAR, R_OMEGA, R_CAPTURE,
- R_A, R_B, R_C, R_FDET, R_SDET) = (0, 1, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 19, 22, 25, 26)
-N_REC = 27
+#: how :func:`render_pixels` runs the phi and mosaic loops, a constant of each kernel: the C's loops;
+#: the fast mode's flat loop where it applies, decided per pixel; the flat loop for every pixel (for a
+#: kernel launched only where it applies to every pixel, so that the C's loops leave the compiled code)
+FAITHFUL, FAST, FAST_ALL_FLAT = 0, 1, 2
 
 @register_jitable
 def trace(name, value):
@@ -68,16 +63,25 @@ def rendered(fpixel, spixel, Q, mask):
 
 
 @register_jitable
-def render_pixels(spixel, fpixel0, fpixel1, P, Q, mask, src, cells, phi_state, Fhkl, pv_table,
+def render_pixels(mode, spixel, fpixel0, fpixel1, P, Q, mask, src, cells, phi_state, Fhkl, pv_table,
+                  fcells, fweights, stale_after, Ff, FP, FQ,
                   stale, pcalls, interp, floatimage, omega_terms, omega_row, events, event_row,
                   rec, record, snaps, nsnap, print_f, print_s):
     """The C's loop body for the pixels ``fpixel0 <= fpixel < fpixel1`` of row ``spixel``.
 
     The CPU kernels call it for a whole row, the CUDA kernel for one pixel per
     thread; between the pixels of a row the serial-order state carries over.
+    Faithful and fast mode differ only in the phi and mosaic loops.
 
     Parameters
     ----------
+    mode : int
+        A constant of each kernel. ``FAITHFUL``: the C's loops. ``FAST``: a
+        pixel where :func:`~nanobragg_nb.core.kernels.pixel_fast.flat_loop_applies`
+        (decided as the pixel starts) sums its phi and mosaic loops with the
+        flat float32 loop of :mod:`~nanobragg_nb.core.kernels.pixel_fast`, any
+        other with the C's loops. ``FAST_ALL_FLAT``: every pixel takes the flat
+        loop; only where it applies to all of them.
     spixel, fpixel0, fpixel1 : int
         The row and the pixels of it to render, in order.
     P, Q : ndarray
@@ -96,6 +100,10 @@ def render_pixels(spixel, fpixel0, fpixel1, P, Q, mask, src, cells, phi_state, F
         Structure factors.
     pv_table : ndarray, shape (n, 3)
         The polarization axis after k in-place unitizations (row min(k, n-1)).
+    fcells, fweights, stale_after, Ff, FP, FQ : ndarray
+        The fast mode's inputs (:class:`~nanobragg_nb.core.kernels.pixel_fast.FastTables`);
+        read only in fast mode (the faithful kernels pass
+        :func:`~nanobragg_nb.core.kernels.pixel_fast.no_fast_tables`).
     stale, pcalls, interp : int
         Serial-order state on entry (see the module docstring).
     floatimage : ndarray of float32
@@ -137,6 +145,9 @@ def render_pixels(spixel, fpixel0, fpixel1, P, Q, mask, src, cells, phi_state, F
     oversample_thick = Q[Q_OVERSAMPLE_THICK] != 0
     oversample_polar = Q[Q_OVERSAMPLE_POLAR] != 0
     oversample_omega = Q[Q_OVERSAMPLE_OMEGA] != 0
+    if mode == FAST_ALL_FLAT:
+        # the flat loop applies only without them
+        oversample_thick = oversample_polar = oversample_omega = False
     hkls = Q[Q_HKLS]
     h_min = Q[Q_H_MIN]
     h_max = Q[Q_H_MAX]
@@ -154,6 +165,9 @@ def render_pixels(spixel, fpixel0, fpixel1, P, Q, mask, src, cells, phi_state, F
     for fpixel in range(fpixel0, fpixel1):
         if not rendered(fpixel, spixel, Q, mask):
             continue
+        flat = mode == FAST_ALL_FLAT
+        if mode == FAST:
+            flat = flat_loop_applies(FQ, interp)
         omega_base = omega_row + fpixel * nterm
         omega_n = 0
         event = False
@@ -244,6 +258,24 @@ def render_pixels(spixel, fpixel0, fpixel1, P, Q, mask, src, cells, phi_state, F
                                 pv_table[row, 0], pv_table[row, 1], pv_table[row, 2])
                             pcalls += 1
                         trace("polar", polar)
+
+                        # fast mode: the phi and mosaic loops below as one flat float32 loop
+                        if flat:
+                            sx = np.float32(scat_x)
+                            sy = np.float32(scat_y)
+                            sz = np.float32(scat_z)
+                            if xtal_shape == SQUARE and FQ[FQ_NEAREST] == 0:
+                                I += default_F * default_F * lattice_sum_square(
+                                    fcells, stale, fweights, FQ[FQ_NLOOP], sx, sy, sz, FP[FP_NA], FP[FP_NB], FP[FP_NC])
+                            elif xtal_shape == SQUARE:
+                                I += lattice_sum_square_hkl(fcells, stale, fweights, FQ[FQ_NLOOP], sx, sy, sz,
+                                                            FP[FP_NA], FP[FP_NB], FP[FP_NC], Ff, FP, FQ[FQ_KDIM],
+                                                            FQ[FQ_LDIM])
+                            else:
+                                I += lattice_sum(fcells, stale, fweights, FQ[FQ_NLOOP], sx, sy, sz, xtal_shape,
+                                                 FQ[FQ_NEAREST] != 0, Ff, FP, FQ[FQ_KDIM], FQ[FQ_LDIM])
+                            stale = stale_after[stale]
+                            continue
 
                         # C L2777-2789: phi steps; phi == 0 reuses the previous rotation
                         for phi_tic in range(phisteps):
@@ -416,8 +448,7 @@ def render_pixels(spixel, fpixel0, fpixel1, P, Q, mask, src, cells, phi_state, F
     return stale, pcalls, interp, nsnap
 
 
-# The per-sub-pixel geometry, shared by the faithful loop (render_pixels) and the
-# fast one (pixel_fast.render_pixel_flat); the loops mark the C lines they mirror.
+# The per-sub-pixel geometry of render_pixels; the loop marks the C lines they mirror.
 
 @register_jitable
 def subpixel_position(fpixel, spixel, subS, subF, Odet, P, Q):

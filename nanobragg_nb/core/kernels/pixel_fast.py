@@ -1,20 +1,22 @@
-"""One pixel of the fast mode: the C's loop nest with a float32 inner loop.
+"""The fast mode's phi and mosaic loops: one flat float32 loop per source.
 
-:func:`render_pixel_flat` follows :func:`~nanobragg_nb.core.kernels.pixel.render_pixels`
-block for block down to the scattering vector of each sub-pixel and source,
-in float64 and in the C's order (position, solid angle, capture fraction,
-polarization and their serial-order state are the faithful ones). The phi
-and mosaic loops then become one flat float32 loop over the cells of that
-phi loop (:func:`lattice_sum`), with fastmath and the reduced-argument
-``sincg`` of :mod:`nanobragg_nb.core.physics_fast`, which the CPU vectorises.
+In fast mode :func:`~nanobragg_nb.core.kernels.pixel.render_pixels` runs the
+faithful code, in float64 and in the C's order, down to the scattering
+vector of each sub-pixel and source (position, solid angle, capture
+fraction, polarization and their serial-order state are the faithful ones);
+where :func:`flat_loop_applies`, the phi and mosaic loops then become one
+flat float32 loop over the cells of that phi loop (:func:`lattice_sum_square`,
+:func:`lattice_sum_square_hkl`, :func:`lattice_sum`), with fastmath and the
+reduced-argument ``sincg`` of :mod:`nanobragg_nb.core.physics_fast`, which
+the CPU vectorises.
 
 The flat loop reads, for each possible incoming stale-rotation state
 (c-reference Q-R1), the cell of every (phi step, mosaic domain) pair in the
 C's order, so the phi=0 reuse comes out as in the C; ``stale_after`` gives
 the state the loop leaves behind.
 
-Runs that the flat loop does not cover go through the faithful
-``render_pixels`` pixel by pixel: tricubic interpolation while it is on, the
+Pixels that the flat loop does not cover take the faithful phi and mosaic
+loops: tricubic interpolation while it is on, the
 ``-oversample_thick/_polar/_omega`` running-sum multiplications, and a
 non-integer number of unit cells with the square crystal.
 """
@@ -24,23 +26,13 @@ from dataclasses import dataclass
 import numpy as np
 from numba.extending import register_jitable
 
-from ..physics import polarization_factor, unitize
 from ..physics_fast import FAST, floor32, sinc3_fast, sincg_parts
-from .pixel import (P_ASTAR, P_BSTAR, P_CSTAR, P_DEFAULT_F, P_DMIN, P_FLUENCE, P_FUDGE, P_I_BG, P_NA, P_NB, P_NC,
-                    P_POLARIZATION, P_R_E_SQR, P_THICK, P_THICKSTEP, Q_CURVED, Q_H_MAX, Q_H_MIN, Q_HKLS, Q_K_MAX,
-                    Q_K_MIN, Q_L_MAX, Q_L_MIN, Q_MOSAIC_DOMAINS, Q_NOPOLAR, Q_OVERSAMPLE, Q_OVERSAMPLE_OMEGA,
-                    Q_OVERSAMPLE_POLAR, Q_OVERSAMPLE_THICK, Q_PHISTEPS, Q_SHAPE, Q_SOURCES, Q_STEPS, Q_THICKSTEPS,
-                    GAUSS, ROUND, SQUARE, TOPHAT, curved_position, layer_capture, scattering_vector, solid_angle,
-                    subpixel_position)
-
-# indices into the float32 parameter array FP
-(FP_NA, FP_NB, FP_NC, FP_FUDGE, FP_DEFAULT_F, FP_ASTAR, FP_BSTAR, FP_CSTAR, FP_H_MIN, FP_H_MAX, FP_K_MIN, FP_K_MAX,
- FP_L_MIN, FP_L_MAX) = (0, 1, 2, 3, 4, 5, 8, 11, 14, 15, 16, 17, 18, 19)
-N_FP = 20
-
-# indices into the int64 parameter array FQ
-FQ_NLOOP, FQ_NEAREST, FQ_EXACT, FQ_KDIM, FQ_LDIM = range(5)
-N_FQ = 5
+# the offsets into the parameter arrays P, Q, FP and FQ (see layouts)
+from .layouts import (FAST_COUNTS, FAST_PARAMS, FP_ASTAR, FP_BSTAR, FP_CSTAR, FP_DEFAULT_F, FP_FUDGE, FP_H_MAX,
+                      FP_H_MIN, FP_K_MAX, FP_K_MIN, FP_L_MAX, FP_L_MIN, FP_NA, FP_NB, FP_NC, FQ_EXACT, GAUSS, N_FP,
+                      N_FQ, P_ASTAR, P_BSTAR, P_CSTAR, P_DEFAULT_F, P_FUDGE, P_NA, P_NB, P_NC, Q_HKLS, Q_H_MAX,
+                      Q_H_MIN, Q_K_MAX, Q_K_MIN, Q_L_MAX, Q_L_MIN, Q_MOSAIC_DOMAINS, Q_OVERSAMPLE_OMEGA,
+                      Q_OVERSAMPLE_POLAR, Q_OVERSAMPLE_THICK, Q_PHISTEPS, Q_SHAPE, ROUND, SQUARE, TOPHAT)
 
 #: the CPU loops run over whole SIMD vectors of (phi step, mosaic domain) pairs
 CPU_LANES = 16
@@ -108,23 +100,15 @@ def build_fast(t, lanes=1):
         stale_after[incoming] = stale
     fweights = np.zeros(nloop, dtype=np.float32)
     fweights[:pairs] = 1.0
-    FP = np.zeros(N_FP, dtype=np.float32)
-    FP[FP_NA], FP[FP_NB], FP[FP_NC] = P[P_NA], P[P_NB], P[P_NC]
-    FP[FP_FUDGE] = P[P_FUDGE]
-    FP[FP_DEFAULT_F] = P[P_DEFAULT_F]
-    for dst, src in ((FP_ASTAR, P_ASTAR), (FP_BSTAR, P_BSTAR), (FP_CSTAR, P_CSTAR)):
-        FP[dst:dst + 3] = P[src:src + 3]
-    for dst, src in ((FP_H_MIN, Q_H_MIN), (FP_H_MAX, Q_H_MAX), (FP_K_MIN, Q_K_MIN), (FP_K_MAX, Q_K_MAX),
-                     (FP_L_MIN, Q_L_MIN), (FP_L_MAX, Q_L_MAX)):
-        FP[dst] = Q[src]
+    FP = FAST_PARAMS.pack(
+        na=P[P_NA], nb=P[P_NB], nc=P[P_NC], fudge=P[P_FUDGE], default_f=P[P_DEFAULT_F],
+        astar=P[P_ASTAR:P_ASTAR + 3], bstar=P[P_BSTAR:P_BSTAR + 3], cstar=P[P_CSTAR:P_CSTAR + 3],
+        h_min=Q[Q_H_MIN], h_max=Q[Q_H_MAX], k_min=Q[Q_K_MIN], k_max=Q[Q_K_MAX], l_min=Q[Q_L_MIN], l_max=Q[Q_L_MAX])
     whole_N = all(float(P[i]).is_integer() for i in (P_NA, P_NB, P_NC))
     exact = (Q[Q_OVERSAMPLE_THICK] or Q[Q_OVERSAMPLE_POLAR] or Q[Q_OVERSAMPLE_OMEGA]
              or (Q[Q_SHAPE] == SQUARE and not whole_N))
-    FQ = np.zeros(N_FQ, dtype=np.int64)
-    FQ[FQ_NLOOP] = nloop
-    FQ[FQ_NEAREST] = Q[Q_HKLS] != 0
-    FQ[FQ_EXACT] = bool(exact)
-    FQ[FQ_KDIM], FQ[FQ_LDIM] = t.Fhkl.shape[1], t.Fhkl.shape[2]
+    FQ = FAST_COUNTS.pack(nloop=nloop, nearest=int(Q[Q_HKLS] != 0), exact=int(bool(exact)),
+                          kdim=t.Fhkl.shape[1], ldim=t.Fhkl.shape[2])
     Ff = np.ascontiguousarray(t.Fhkl, dtype=np.float32).ravel()
     return FastTables(fcells=fcells, fweights=fweights, stale_after=stale_after, Ff=Ff, FP=FP, FQ=FQ)
 
@@ -249,104 +233,12 @@ def lattice_sum(fc, state, fw, nloop, sx, sy, sz, shape, nearest, Ff, FP, kdim, 
 
 @register_jitable
 def flat_loop_applies(FQ, interp):
-    """Whether :func:`render_pixel_flat` renders a pixel (else the faithful ``render_pixels`` does)."""
+    """Whether a fast-mode pixel takes the flat loop (else the faithful phi and mosaic loops)."""
     return not interp and FQ[FQ_EXACT] == 0
 
 
 @register_jitable
-def render_pixel_flat(fpixel, spixel, P, Q, src, cells, phi_state, Fhkl, pv_table,
-                      fcells, fweights, stale_after, Ff, FP, FQ,
-                      stale, pcalls, interp, omega_terms, omega_base, rec):
-    """The C's loop body for one pixel in fast mode, where :func:`flat_loop_applies`.
-
-    Parameters and return value as for the faithful loop body
-    (:func:`~nanobragg_nb.core.kernels.pixel.render_pixels`) for one pixel,
-    without printout recording, plus the :class:`FastTables` arrays; returns
-    (pixel value, stale, pcalls, interp, event, h, k, l, h0, k0, l0)."""
-    oversample = Q[Q_OVERSAMPLE]
-    detector_thickstep = P[P_THICKSTEP]
-    dmin = P[P_DMIN]
-    shape = Q[Q_SHAPE]
-    nearest = FQ[FQ_NEAREST] != 0
-    nloop = FQ[FQ_NLOOP]
-    kdim = FQ[FQ_KDIM]
-    ldim = FQ[FQ_LDIM]
-    square_one_F = shape == SQUARE and not nearest
-    F_sqr = P[P_DEFAULT_F] * P[P_DEFAULT_F]
-
-    # C L2663-2676: reset the photon count, polarization and solid angle of this pixel
-    I = P[P_I_BG]
-    polar = 0.0
-    if Q[Q_NOPOLAR] != 0:
-        polar = 1.0
-    omega_pixel = 0.0
-    capture_fraction = 0.0
-
-    # C L2677-2687: detector layers; capture fraction 1 without a sensor thickness
-    for thick_tic in range(Q[Q_THICKSTEPS]):
-        Odet = thick_tic * detector_thickstep
-        capture_fraction = 0.0
-        if P[P_THICK] == 0.0:
-            capture_fraction = 1.0
-
-        # C L2688-2706: sub-pixels, slow axis outer; the sub-pixel position in space
-        for subS in range(oversample):
-            for subF in range(oversample):
-                _Fdet, _Sdet, pos_x, pos_y, pos_z = subpixel_position(fpixel, spixel, subS, subF, Odet, P, Q)
-
-                # C L2707-2716: curved detector: every pixel at the same distance
-                if Q[Q_CURVED] != 0:
-                    pos_x, pos_y, pos_z = curved_position(pos_y, pos_z, P)
-
-                # C L2717-2730: diffracted direction, airpath, solid angle of the pixel
-                airpath, diff_x, diff_y, diff_z = unitize(pos_x, pos_y, pos_z)
-                if omega_pixel == 0.0:
-                    omega_pixel = solid_angle(airpath, P, Q)
-                omega_terms[omega_base] = omega_pixel
-
-                # C L2731-2740: fraction of photons this layer captures
-                if capture_fraction == 0.0:
-                    capture_fraction = layer_capture(thick_tic, diff_x, diff_y, diff_z, P)
-
-                # C L2741-2760: sources: incident direction, wavelength, scattering vector
-                for source in range(Q[Q_SOURCES]):
-                    inc_x, inc_y, inc_z, _lambda, scat_x, scat_y, scat_z, stol = scattering_vector(
-                        diff_x, diff_y, diff_z, src[source, 0], src[source, 1], src[source, 2], src[source, 3])
-
-                    # C L2761-2769: skip sources beyond the resolution limit
-                    if dmin > 0.0 and stol > 0.0:
-                        if dmin > 0.5 / stol:
-                            continue
-
-                    # C L2770-2776: polarization, once per pixel; it re-unitizes
-                    # diffracted and the polarization axis in place
-                    if polar == 0.0:
-                        row = pcalls
-                        if row > pv_table.shape[0] - 1:
-                            row = pv_table.shape[0] - 1
-                        polar, inc_x, inc_y, inc_z, diff_x, diff_y, diff_z, _ax, _ay, _az = polarization_factor(
-                            P[P_POLARIZATION], inc_x, inc_y, inc_z, diff_x, diff_y, diff_z,
-                            pv_table[row, 0], pv_table[row, 1], pv_table[row, 2])
-                        pcalls += 1
-
-                    # C L2777-3030: phi steps and mosaic domains, one flat float32 loop
-                    sx = np.float32(scat_x)
-                    sy = np.float32(scat_y)
-                    sz = np.float32(scat_z)
-                    if square_one_F:
-                        I += F_sqr * lattice_sum_square(fcells, stale, fweights, nloop, sx, sy, sz,
-                                                        FP[FP_NA], FP[FP_NB], FP[FP_NC])
-                    elif shape == SQUARE:
-                        I += lattice_sum_square_hkl(fcells, stale, fweights, nloop, sx, sy, sz,
-                                                    FP[FP_NA], FP[FP_NB], FP[FP_NC], Ff, FP, kdim, ldim)
-                    else:
-                        I += lattice_sum(fcells, stale, fweights, nloop, sx, sy, sz, shape, nearest, Ff, FP,
-                                         kdim, ldim)
-                    stale = stale_after[stale]
-
-    # C L3031-3038: photons per pixel
-    test = P[P_R_E_SQR] * P[P_FLUENCE] * I / Q[Q_STEPS]
-    test *= capture_fraction
-    test *= polar
-    test *= omega_pixel
-    return test, stale, pcalls, interp, False, 0.0, 0.0, 0.0, 0, 0, 0
+def no_fast_tables():
+    """Stand-ins for the :class:`FastTables` arrays, for the faithful kernels, which never read them."""
+    return (np.zeros((1, 9, 1), np.float32), np.zeros(1, np.float32), np.zeros(1, np.int64),
+            np.zeros(1, np.float32), np.zeros(N_FP, np.float32), np.zeros(N_FQ, np.int64))

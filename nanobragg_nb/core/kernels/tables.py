@@ -13,14 +13,7 @@ import numpy as np
 
 from .. import physics, rng
 from ...cnum import angle
-from .pixel import (N_P, N_Q, P_ASTAR, P_BEAM, P_BSTAR, P_CLOSE_DISTANCE, P_CSTAR, P_DEFAULT_F, P_DISTANCE, P_DMIN,
-                    P_FDET, P_FLUENCE, P_FUDGE, P_I_BG, P_MU, P_NA, P_NB, P_NC, P_ODET, P_PHI0, P_PHISTEP, P_PIX0,
-                    P_PIXEL_SIZE, P_POLARIZATION, P_R_E_SQR, P_SDET, P_SUBPIXEL_SIZE, P_THICK, P_THICKSTEP,
-                    P_WATER_SIZE, Q_CURVED, Q_FPIXELS, Q_H_MAX, Q_H_MIN, Q_H_RANGE, Q_HAS_MASK, Q_HKLS, Q_K_MAX,
-                    Q_K_MIN, Q_K_RANGE, Q_L_MAX, Q_L_MIN, Q_L_RANGE, Q_MOSAIC_DOMAINS, Q_NOPOLAR, Q_OMEGA_TERMS,
-                    Q_OVERSAMPLE, Q_OVERSAMPLE_OMEGA, Q_OVERSAMPLE_POLAR, Q_OVERSAMPLE_THICK, Q_PHISTEPS,
-                    Q_POINT_PIXEL, Q_ROI_XMAX, Q_ROI_XMIN, Q_ROI_YMAX, Q_ROI_YMIN, Q_SHAPE, Q_SOURCES, Q_SPIXELS,
-                    Q_STEPS, Q_THICKSTEPS, SHAPES)
+from .layouts import PIXEL_COUNTS, PIXEL_PARAMS, SHAPES
 
 
 class KernelInputs(NamedTuple):
@@ -120,44 +113,25 @@ def build(s):
     -------
     Tables
     """
-    P = np.zeros(N_P)
-    P[P_PIXEL_SIZE] = s.pixel_size
-    P[P_SUBPIXEL_SIZE] = s.subpixel_size
-    P[P_THICKSTEP] = s.detector_thickstep
-    P[P_THICK] = s.detector_thick
-    P[P_MU] = s.detector_mu
-    P[P_CLOSE_DISTANCE] = s.close_distance
-    P[P_DISTANCE] = s.distance
-    P[P_POLARIZATION] = s.polarization
-    P[P_DMIN] = s.dmin
-    P[P_NA], P[P_NB], P[P_NC] = s.Na, s.Nb, s.Nc
-    P[P_FUDGE] = s.fudge
-    P[P_WATER_SIZE] = s.water_size
-    P[P_DEFAULT_F] = s.default_F
-    P[P_I_BG] = s.I_bg
-    P[P_R_E_SQR] = s.r_e_sqr
-    P[P_FLUENCE] = s.fluence
-    P[P_PHI0] = s.phi0
-    P[P_PHISTEP] = s.phistep
-    for index, v in ((P_ASTAR, s.a_star), (P_BSTAR, s.b_star), (P_CSTAR, s.c_star), (P_FDET, s.fdet_vector),
-                     (P_SDET, s.sdet_vector), (P_ODET, s.odet_vector), (P_PIX0, s.pix0_vector),
-                     (P_BEAM, s.beam_vector)):
-        P[index:index + 3] = v[1:4]
+    P = PIXEL_PARAMS.pack(
+        pixel_size=s.pixel_size, subpixel_size=s.subpixel_size, thickstep=s.detector_thickstep,
+        thick=s.detector_thick, mu=s.detector_mu, close_distance=s.close_distance, distance=s.distance,
+        polarization=s.polarization, dmin=s.dmin, na=s.Na, nb=s.Nb, nc=s.Nc, fudge=s.fudge, water_size=s.water_size,
+        default_f=s.default_F, i_bg=s.I_bg, r_e_sqr=s.r_e_sqr, fluence=s.fluence, phi0=s.phi0, phistep=s.phistep,
+        astar=s.a_star[1:4], bstar=s.b_star[1:4], cstar=s.c_star[1:4], fdet=s.fdet_vector[1:4],
+        sdet=s.sdet_vector[1:4], odet=s.odet_vector[1:4], pix0=s.pix0_vector[1:4], beam=s.beam_vector[1:4])
     t = s.hkl
-    Q = np.zeros(N_Q, dtype=np.int64)
     omega_terms = s.detector_thicksteps * s.oversample * s.oversample if s.oversample_omega else 1
-    for index, value in ((Q_FPIXELS, s.fpixels), (Q_SPIXELS, s.spixels), (Q_OVERSAMPLE, s.oversample),
-                         (Q_THICKSTEPS, s.detector_thicksteps), (Q_SOURCES, s.sources), (Q_PHISTEPS, s.phisteps),
-                         (Q_MOSAIC_DOMAINS, s.mosaic_domains), (Q_SHAPE, SHAPES[s.xtal_shape]),
-                         (Q_CURVED, s.curved_detector), (Q_POINT_PIXEL, s.point_pixel),
-                         (Q_OVERSAMPLE_THICK, s.oversample_thick), (Q_OVERSAMPLE_POLAR, s.oversample_polar),
-                         (Q_OVERSAMPLE_OMEGA, s.oversample_omega), (Q_NOPOLAR, s.nopolar), (Q_HKLS, t.hkls),
-                         (Q_H_MIN, t.h_min), (Q_H_MAX, t.h_max), (Q_K_MIN, t.k_min), (Q_K_MAX, t.k_max),
-                         (Q_L_MIN, t.l_min), (Q_L_MAX, t.l_max), (Q_H_RANGE, t.h_range), (Q_K_RANGE, t.k_range),
-                         (Q_L_RANGE, t.l_range), (Q_STEPS, s.steps), (Q_ROI_XMIN, s.roi_xmin),
-                         (Q_ROI_XMAX, s.roi_xmax), (Q_ROI_YMIN, s.roi_ymin), (Q_ROI_YMAX, s.roi_ymax),
-                         (Q_HAS_MASK, s.maskimage is not None), (Q_OMEGA_TERMS, omega_terms)):
-        Q[index] = int(value)
+    counts = dict(
+        fpixels=s.fpixels, oversample=s.oversample, thicksteps=s.detector_thicksteps, sources=s.sources,
+        phisteps=s.phisteps, mosaic_domains=s.mosaic_domains, shape=SHAPES[s.xtal_shape], curved=s.curved_detector,
+        point_pixel=s.point_pixel, oversample_thick=s.oversample_thick, oversample_polar=s.oversample_polar,
+        oversample_omega=s.oversample_omega, nopolar=s.nopolar, hkls=t.hkls, h_min=t.h_min, h_max=t.h_max,
+        k_min=t.k_min, k_max=t.k_max, l_min=t.l_min, l_max=t.l_max, h_range=t.h_range, k_range=t.k_range,
+        l_range=t.l_range, steps=s.steps, roi_xmin=s.roi_xmin, roi_xmax=s.roi_xmax, roi_ymin=s.roi_ymin,
+        roi_ymax=s.roi_ymax, has_mask=s.maskimage is not None, omega_terms=omega_terms)
+    # the C's ints, whatever Python type the setup holds them in
+    Q = PIXEL_COUNTS.pack(**{name: int(value) for name, value in counts.items()})
     cells, phi_state, stale_saturated = _phi_cells(s)
     pv_table = _polar_axis_sequence(s)
     mask = s.maskimage if s.maskimage is not None else np.ones(1, dtype=np.uint16)
