@@ -2,8 +2,9 @@
 
 The Python API in three names: :class:`Config` (what to simulate),
 :func:`simulate` (run it, no files written) and :class:`Result` (images,
-statistics and the C's log). The ``nanobragg-nb`` command takes nanoBragg's
-own arguments.
+statistics and the C's log). :func:`add_noise` makes a float image into a
+detector's images as noisify.c does, :func:`add` sums float images. The
+``nanobragg-nb`` command takes nanoBragg's own arguments.
 """
 import os as _os
 
@@ -17,6 +18,9 @@ _jit_cache.install()
 
 from .core.config import Beam, Config, Crystal, Detector, Output, Sampling  # noqa: E402
 from .programs.nanobragg.api import Result, simulate  # noqa: E402
+from .programs.add import add  # noqa: E402
+from .programs.noisify.api import NoisifyResult, add_noise  # noqa: E402
 from .version import __version__  # noqa: E402, F401
 
-__all__ = ["Config", "Beam", "Crystal", "Detector", "Sampling", "Output", "simulate", "Result"]
+__all__ = ["Config", "Beam", "Crystal", "Detector", "Sampling", "Output", "simulate", "Result",
+           "add_noise", "NoisifyResult", "add"]
