@@ -13,7 +13,7 @@ import numpy as np
 
 from ...cnum import cprintf, double_to_int, int_mul
 from ...core.log import Log
-from ...core.rng import RandomState, seed_array
+from .rng import RandomState, seed_array
 from ...errors import ArgumentError, GeometryError, InputFileError, UsageExit
 from . import noise, psf
 from .cparse import NoisifyConfig
@@ -100,7 +100,7 @@ def _file_pixels(path):
     return size
 
 
-# C L359-433: the detector from -header, a guess from the file size, then the detector size
+# C L359-393: the -header image: its size, pixel, distance, wavelength and beam centre
 def resolve_detector(cfg, file_pixels, header, log):
     """Pixel counts and detector size, as the C settles them.
 
@@ -121,7 +121,7 @@ def resolve_detector(cfg, file_pixels, header, log):
     """
     pixels = file_pixels
     if header is not None:
-        frame = header.frame
+        frame = header
         cfg.xpixels, cfg.ypixels = frame.width, frame.height
         pixels = int_mul(cfg.xpixels, cfg.ypixels)
         test = frame.value_of("PIXEL_SIZE")
@@ -195,7 +195,7 @@ def read_input(cfg, log):
     InputFileError
         The file cannot be read, or its size does not match the detector.
     """
-    # C L324-351: no input: the usage, exit 9
+    # C L323-351: no input: the usage, exit 9
     if cfg.floatfile is None:
         log.write(USAGE)
         raise UsageExit("no float image: name one with -floatfile FILE (or an argument containing floatimage.bin)")

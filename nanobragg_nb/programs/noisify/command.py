@@ -54,6 +54,7 @@ def main(argv):
     if cfg.unknown_psf is not None:
         raise ArgumentError(f"unknown PSF type '{cfg.unknown_psf}' after -psf: use gauss or fiber "
                             "(noisify.c warns and goes on without a PSF)")
+    # C L322: the banner, once the arguments are read
     log = Log(stream=sys.stdout)
     log.write(BANNER)
     with np.errstate(all="ignore"):     # C arithmetic: nonsense input gives inf and nan, silently

@@ -9,7 +9,7 @@ generator's static state: ``seed`` (photon noise, flicker, read-out) and
 import numpy as np
 from numba import njit, prange
 
-from ...core.rng import gaussdev, poidev
+from .rng import gaussdev, poidev
 from ...core.views import borrowed
 
 #: the C's Thomson cross section r_e^2 (m^2) and default fluence (photons/m^2): their product is ~1

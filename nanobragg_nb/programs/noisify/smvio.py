@@ -25,6 +25,12 @@ class HeaderFrame:
     def __init__(self, raw, frame):
         self.raw = raw
         self.frame = frame
+        self.width, self.height = frame.width, frame.height
+
+    # C L1277-1304: ValueOf, the number after the last occurrence of a keyword (nanoBragg.c's)
+    def value_of(self, keyword):
+        """The header's value for ``keyword``; NaN when absent (see :meth:`nanobragg_nb.io.smv.SMVFrame.value_of`)."""
+        return self.frame.value_of(keyword)
 
 
 # C L1145-1168: get_byte_order, as nanoBragg.c's
