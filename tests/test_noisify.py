@@ -119,13 +119,13 @@ def test_psf_bands_do_not_change_bits(kind, user_radius):
     for other in results[1:]:
         assert np.array_equal(results[0].view(np.uint32), other.view(np.uint32))
     if user_radius >= 0:
-        assert results[0][:-1].sum() > 0
+        assert results[0].sum() > 0
 
 
 def _serial_scatter(img, radii, kernel, radius, xpixels, ypixels):
     """The C's loop order, in plain Python (slow; small images only)."""
     pixels = xpixels * ypixels
-    out = np.zeros(pixels + 1, dtype=np.float32)
+    out = np.zeros(pixels + 1, dtype=np.float32)      # the C's spare element, dropped at the end
     size = 2 * radius + 1
     for i in range(pixels):
         if not img[i] > 0.0:
@@ -143,7 +143,7 @@ def _serial_scatter(img, radii, kernel, radius, xpixels, ypixels):
                 j = y * xpixels + x
                 if 0 <= j <= pixels:
                     out[j] = np.float32(np.float64(out[j]) + np.float64(img[i]) * kernel[k])
-    return out
+    return out[:pixels]
 
 
 def test_psf_scatter_matches_the_serial_loop_order():

@@ -161,26 +161,67 @@ def source_radii(inimage, xpixels, ypixels, psftype, fwhm_pixels, g, user_psf_ra
     return radii, total_lost_photons
 
 
+@njit(cache=True, inline="always")
+def _half_width(psf_radius, dy):
+    """Largest ``dx`` with ``dx*dx + dy*dy <= psf_radius*psf_radius``."""
+    room = psf_radius * psf_radius - dy * dy
+    dxm = np.int64(math.sqrt(np.float64(room)))
+    while (dxm + 1) * (dxm + 1) <= room:
+        dxm += 1
+    while dxm * dxm > room:
+        dxm -= 1
+    return dxm
+
+
+@njit(cache=True, inline="always")
+def _scatter_general(outimage, I, x0, y0, psf_radius, dy_lo, dy_hi, kernel, kernel_size, xpixels, ypixels,
+                     j_lo, j_hi):
+    """One source in the C's own loop order, every test kept (a radius beyond the kernel's)."""
+    half = kernel_size // 2
+    for dx in range(-psf_radius, psf_radius + 1):
+        for dy in range(dy_lo, dy_hi + 1):
+            k = kernel_size * (half + dy) + half + dx
+            if k < 0 or k >= kernel.size or kernel[k] == 0.0:
+                continue
+            rsq = np.float64(dx * dx + dy * dy)
+            if rsq > psf_radius * psf_radius:
+                continue
+            x = x0 + dx
+            y = y0 + dy
+            if x < 0 or x > xpixels:
+                continue
+            if y < 0 or y > ypixels:
+                continue
+            j = y * xpixels + x
+            if j < j_lo or j >= j_hi:
+                continue
+            outimage[j] = np.float32(np.float64(outimage[j]) + I * kernel[k])
+
+
 # C L889-911: scatter each source through the kernel, one band of target rows per task
 @njit(cache=True, parallel=True)
 def scatter(inimage, radii, kernel, kernel_radius, reach, xpixels, ypixels, band_rows):
-    """The blurred image before the lost photons are added back (float32, one spare element).
+    """The blurred image before the lost photons are added back (float32).
 
     ``reach`` is the largest radius in ``radii``; ``band_rows`` the height of
-    a band (any value gives the same bits). The C writes ``outimage[pixels]``
-    too (its bounds test lets ``j == pixels`` through); that element is kept
-    as the last one here and dropped by the caller.
+    a band (any value gives the same bits). Each target pixel receives its
+    terms in the C's order: sources ascending, and within one source the
+    only target hit twice (column 0, through the C's ``x == xpixels`` wrap
+    into the next row) gets the direct term before the wrapped one. So the
+    direct terms of a source are added row by row (contiguous), then its
+    wrapped terms. The C also writes ``outimage[pixels]`` (its bounds test
+    lets ``j == pixels`` through), outside the image: left out here.
     """
     pixels = xpixels * ypixels
-    outimage = np.zeros(pixels + 1, dtype=np.float32)
+    outimage = np.zeros(pixels, dtype=np.float32)
     kernel_size = 2 * kernel_radius + 1
     half = kernel_size // 2
-    nbands = (ypixels + band_rows) // band_rows      # the spare element's row ypixels too
+    nbands = (ypixels + band_rows - 1) // band_rows
     for band in prange(nbands):
         row_lo = band * band_rows
-        row_hi = min(row_lo + band_rows, ypixels + 1)
+        row_hi = min(row_lo + band_rows, ypixels)
         j_lo = row_lo * xpixels
-        j_hi = min(row_hi * xpixels, pixels + 1)
+        j_hi = row_hi * xpixels
         # a source reaches rows y0-r .. y0+r, and y0+r+1 through the wrap at x == xpixels
         src_lo = max(0, row_lo - reach - 1) * xpixels
         src_hi = min(pixels, (row_hi + reach) * xpixels)
@@ -193,24 +234,44 @@ def scatter(inimage, radii, kernel, kernel_radius, reach, xpixels, ypixels, band
             y0 = (i - x0) // xpixels
             dy_lo = max(-psf_radius, row_lo - 1 - y0)
             dy_hi = min(psf_radius, row_hi - 1 - y0)
-            for dx in range(-psf_radius, psf_radius + 1):
+            if dy_lo > dy_hi:
+                continue
+            if psf_radius > kernel_radius:
+                _scatter_general(outimage, I, x0, y0, psf_radius, dy_lo, dy_hi, kernel, kernel_size,
+                                 xpixels, ypixels, j_lo, j_hi)
+                continue
+            # direct terms: x in 0..xpixels-1, target row y0+dy
+            finite = math.isfinite(I)
+            for dy in range(max(dy_lo, row_lo - y0), dy_hi + 1):
+                dxm = _half_width(psf_radius, dy)
+                dx_first = max(-dxm, -x0)
+                dx_last = min(dxm, xpixels - 1 - x0)
+                row = (y0 + dy) * xpixels + x0
+                kbase = kernel_size * (half + dy) + half
+                if finite:
+                    # adding I*0.0 leaves a sum bit for bit (it is never -0.0), so the C's skip of a
+                    # zero kernel element can go, and the row vectorizes
+                    for dx in range(dx_first, dx_last + 1):
+                        outimage[row + dx] = np.float32(np.float64(outimage[row + dx]) + I * kernel[kbase + dx])
+                else:
+                    for dx in range(dx_first, dx_last + 1):
+                        kv = kernel[kbase + dx]
+                        if kv == 0.0:
+                            continue
+                        outimage[row + dx] = np.float32(np.float64(outimage[row + dx]) + I * kv)
+            # wrapped terms: x == xpixels lands on column 0 of the next row
+            dx = xpixels - x0
+            if dx <= psf_radius:
                 for dy in range(dy_lo, dy_hi + 1):
-                    k = kernel_size * (half + dy) + half + dx
-                    if k < 0 or k >= kernel.size or kernel[k] == 0.0:
+                    if dx * dx + dy * dy > psf_radius * psf_radius:
                         continue
-                    rsq = np.float64(dx * dx + dy * dy)
-                    if rsq > psf_radius * psf_radius:
+                    y = y0 + dy + 1
+                    if y < row_lo or y >= row_hi or y0 + dy < 0:
                         continue
-                    x = x0 + dx
-                    y = y0 + dy
-                    if x < 0 or x > xpixels:
+                    kv = kernel[kernel_size * (half + dy) + half + dx]
+                    if kv == 0.0:
                         continue
-                    if y < 0 or y > ypixels:
-                        continue
-                    j = y * xpixels + x
-                    if j < j_lo or j >= j_hi:
-                        continue
-                    outimage[j] = np.float32(np.float64(outimage[j]) + I * kernel[k])
+                    outimage[y * xpixels] = np.float32(np.float64(outimage[y * xpixels]) + I * kv)
     return outimage
 
 
@@ -282,7 +343,7 @@ def apply_psf(inimage, xpixels, ypixels, psftype, fwhm_pixels, user_psf_radius, 
     radii, total_lost_photons = source_radii(inimage, xpixels, ypixels, psftype, fwhm_pixels, g,
                                              user_psf_radius)
     reach = max(psf_radius, int(radii.max()) if radii.size else 0)
-    outimage = scatter(inimage, radii, kernel, psf_radius, reach, xpixels, ypixels, max(8, reach))[:pixels]
+    outimage = scatter(inimage, radii, kernel, psf_radius, reach, xpixels, ypixels, max(8, reach))
     lost_photons = total_lost_photons / pixels
     log.write(cprintf("adding back %g lost photons\n", total_lost_photons))
     _add_back(outimage, lost_photons)
