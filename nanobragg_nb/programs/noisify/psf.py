@@ -173,6 +173,7 @@ def _half_width(psf_radius, dy):
     return dxm
 
 
+# C L889-911: one source through the kernel in the C's loop order, every test kept
 @njit(cache=True, inline="always")
 def _scatter_general(outimage, I, x0, y0, psf_radius, dy_lo, dy_hi, kernel, kernel_size, xpixels, ypixels,
                      j_lo, j_hi):
