@@ -15,6 +15,7 @@ from nanobragg_nb import errors
 from nanobragg_nb.cli import SUBCOMMANDS
 from nanobragg_nb.programs.nanobragg.command import OWN_OPTION_DOCS
 from nanobragg_nb.programs.nanobragg.cparse import RULES
+from nanobragg_nb.programs.noisify import cparse as noisify_cparse
 
 INTRO = """\
 # The `nanobragg-nb` command line
@@ -63,10 +64,10 @@ def matching(rule):
     return ", ".join(f"`{token}` {kind}" for token, kind in kinds.items())
 
 
-def fired_by(token):
+def fired_by(token, rules=RULES):
     """The rules a token fires, in order, up to one that stops the tests (value conditions aside)."""
     hits = []
-    for rule in RULES:
+    for rule in rules:
         if rule.match(token):
             hits.append(rule)
             if rule.stop and rule.when is None:
@@ -74,14 +75,14 @@ def fired_by(token):
     return hits
 
 
-def also_fires(rule):
+def also_fires(rule, rules=RULES):
     """Other blocks that a token spelled as one of this rule's names also fires (multi-hit tokens)."""
     out = []
     if rule.when is not None:
         return out
     for name in rule.names:
         token = name.split()[0]
-        hits = fired_by(token)
+        hits = fired_by(token, rules)
         if rule not in hits:
             continue
         for other in hits:
@@ -96,26 +97,26 @@ def _values(rule):
     return str(rule.nargs) if rule.nargs else "-"
 
 
-def _notes(rule):
+def _notes(rule, rules=RULES):
     notes = [rule.doc]
     if rule.stop:
         notes.append("stops: no later flag sees this token")
     if rule.needs_value:
         notes.append("a missing value is an error (the C reads past the end)")
-    hits = also_fires(rule)
+    hits = also_fires(rule, rules)
     if hits:
         notes.append(", ".join(hits))
     return "; ".join(n for n in notes if n)
 
 
-def flag_table():
-    """The nanoBragg.c flags as a Markdown table."""
+def flag_table(rules=RULES):
+    """The flags of ``rules`` (nanoBragg.c's by default) as a Markdown table."""
     rows = ["| Flag | Matching | Values | Units | Default | What it does; quirks | C line |",
             "|---|---|---|---|---|---|---|"]
-    for rule in RULES:
+    for rule in rules:
         names = ", ".join(f"`{n}`" for n in rule.names)
         rows.append(f"| {names} | {matching(rule)} | {_values(rule)} | {_cell(rule.units)} | "
-                    f"{_cell(rule.default)} | {_cell(_notes(rule))} | L{rule.line} |")
+                    f"{_cell(rule.default)} | {_cell(_notes(rule, rules))} | L{rule.line} |")
     return "\n".join(rows)
 
 
@@ -182,6 +183,23 @@ def render():
         "A first argument that names a subcommand runs it instead of a simulation:",
         "",
         subcommands,
+        "",
+        "### `nanobragg-nb noisify`: noisify.c's flags, in the C's order",
+        "",
+        "`nanobragg-nb noisify ARGS` is noisify.c (bl831/nanoBragg 455534a, lines L160-318): the same",
+        "substring matching, every token tested, values read with `atoi`/`atof`. Before the flags, any",
+        "argument that *contains* `floatimage.bin` names the input file. Without `-seed` the noise is",
+        "seeded from the clock, as in the C. Errors: no input named prints noisify.c's usage and exits 9; a",
+        "missing or unreadable float image, or one whose size is not the detector's (`-detpixels`,",
+        "`-header`), exits 3; an unknown `-psf` type exits 2 (the C warns and renders without a PSF); an",
+        "output that cannot be written exits 6. `--threads N` sets the PSF's threads (same bits).",
+        "",
+        flag_table(noisify_cparse.RULES),
+        "",
+        "### `nanobragg-nb add A.bin B.bin ... -o SUM.bin`",
+        "",
+        "The sum of raw float32 images, each pair added in double and rounded to float, in the order",
+        "given (chained float_add runs). Images of different sizes: exit 3; no `-o`: exit 2.",
         "",
         "## Errors and exit statuses",
         "",

@@ -2,8 +2,9 @@
 
 The Python API in three names: :class:`Config` (what to simulate),
 :func:`simulate` (run it, no files written) and :class:`Result` (images,
-statistics and the C's log). The ``nanobragg-nb`` command takes nanoBragg's
-own arguments.
+statistics and the C's log). :func:`add_noise` makes a float image into a
+detector's images as noisify.c does, :func:`add` sums float images. The
+``nanobragg-nb`` command takes nanoBragg's own arguments.
 """
 import os as _os
 
@@ -17,13 +18,15 @@ _jit_cache.install_on_import()
 
 from .version import __version__  # noqa: E402, F401
 
-__all__ = ["Config", "Beam", "Crystal", "Detector", "Sampling", "Output", "simulate", "Result"]
+__all__ = ["Config", "Beam", "Crystal", "Detector", "Sampling", "Output", "simulate", "Result",
+           "add_noise", "NoisifyResult", "add"]
 
 #: the public names, imported on first use: ``import nanobragg_nb`` does not import NumPy and
 #: Numba, so that the command line holds its Ctrl-C and environment checks before they load
 _LAZY = {"Config": "core.config", "Beam": "core.config", "Crystal": "core.config", "Detector": "core.config",
          "Output": "core.config", "Sampling": "core.config", "simulate": "programs.nanobragg.api",
-         "Result": "programs.nanobragg.api"}
+         "Result": "programs.nanobragg.api", "add_noise": "programs.noisify.api",
+         "NoisifyResult": "programs.noisify.api", "add": "programs.add"}
 
 
 def __getattr__(name):

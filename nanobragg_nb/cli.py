@@ -16,7 +16,8 @@ from .errors import NanoBraggError, OutputError
 from .interrupt import sigint_guard
 
 #: subcommands: name -> module with main(argv) -> exit status
-SUBCOMMANDS = {"audit": "nanobragg_nb.audit.blocks", "compare": "nanobragg_nb.audit.compare"}
+SUBCOMMANDS = {"audit": "nanobragg_nb.audit.blocks", "compare": "nanobragg_nb.audit.compare",
+               "noisify": "nanobragg_nb.programs.noisify.command", "add": "nanobragg_nb.programs.add"}
 
 
 def run(argv):
