@@ -6,7 +6,7 @@ each (phi step, mosaic domain) pair is rotated once, with the same functions
 and operations, so the kernels read the same bits from a table.
 """
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
@@ -35,32 +35,27 @@ class KernelInputs(NamedTuple):
 
 @dataclass
 class Tables:
-    """Everything a kernel reads, as contiguous arrays.
+    """Everything a kernel reads, as contiguous arrays, and what the drivers need to walk the detector.
 
+    ``inputs`` holds the kernels' arrays as one :class:`KernelInputs`; they
+    are also read as attributes (``t.P``, ``t.Q`` ...).
     ``stale_saturated`` and ``pcalls_saturated`` are the serial-order states
     every pixel sees once the first phi loop has run and the polarization
     axis has stopped changing; before that, pixels are rendered in order.
-    ``inputs`` holds the kernels' arrays as one :class:`KernelInputs`.
     """
 
-    P: np.ndarray
-    Q: np.ndarray
-    mask: np.ndarray
-    src: np.ndarray
-    cells: np.ndarray
-    phi_state: np.ndarray
-    Fhkl: np.ndarray
-    pv_table: np.ndarray
+    inputs: KernelInputs
     stale_saturated: int
     pcalls_saturated: int
     interpolate: bool
     omega_terms: int        # solid-angle terms stored per pixel
     omega_repeat: int       # times each stored term is added to omega_sum
-    inputs: KernelInputs = field(init=False, repr=False)
 
-    def __post_init__(self):
-        self.inputs = KernelInputs(self.P, self.Q, self.mask, self.src, self.cells, self.phi_state, self.Fhkl,
-                                   self.pv_table)
+    def __getattr__(self, name):
+        # only reached for names that are not fields: the kernels' arrays by name
+        if name in KernelInputs._fields and "inputs" in self.__dict__:
+            return getattr(self.inputs, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
 
 def _phi_cells(s):
@@ -135,8 +130,8 @@ def build(s):
     cells, phi_state, stale_saturated = _phi_cells(s)
     pv_table = _polar_axis_sequence(s)
     mask = s.maskimage if s.maskimage is not None else np.ones(1, dtype=np.uint16)
-    return Tables(P=P, Q=Q, mask=mask, src=np.ascontiguousarray(s.source_xyz_lambda),
-                  cells=cells, phi_state=phi_state, Fhkl=np.ascontiguousarray(t.Fhkl, dtype=np.float64),
-                  pv_table=pv_table, stale_saturated=stale_saturated, pcalls_saturated=len(pv_table) - 1,
+    inputs = KernelInputs(P=P, Q=Q, mask=mask, src=np.ascontiguousarray(s.source_xyz_lambda), cells=cells,
+                          phi_state=phi_state, Fhkl=np.ascontiguousarray(t.Fhkl, dtype=np.float64), pv_table=pv_table)
+    return Tables(inputs=inputs, stale_saturated=stale_saturated, pcalls_saturated=len(pv_table) - 1,
                   interpolate=bool(s.interpolate), omega_terms=omega_terms,
                   omega_repeat=1 if s.oversample_omega else s.detector_thicksteps * s.oversample * s.oversample)

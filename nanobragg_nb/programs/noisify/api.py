@@ -6,7 +6,7 @@ noisify`` command runs, with the C's log.
 """
 import math
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Optional
 
 import numpy as np
