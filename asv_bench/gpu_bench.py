@@ -3,7 +3,7 @@
 An inner iteration is one pass through the C's mosaic loop body:
 rendered pixels x sub-pixels x detector layers x sources x phi steps x mosaic
 domains. Each workload is set up once and the loop alone is timed, on the GPU
-with ``cuda_engine.render`` and on the CPU with ``engine.render`` on every
+with ``core.engines.cuda.render`` and on the CPU with ``core.engines.cpu.render`` on every
 core, after a small warm-up run has compiled (or loaded) every kernel.
 The GPU images are compared with the CPU's of the same mode, and the fast
 images with the faithful CPU image (the serial C's bits).

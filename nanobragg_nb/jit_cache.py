@@ -2,8 +2,8 @@
 
 The compiled kernels are cached (``cache=True``) so that a second run pays no
 compilation. Numba decides whether a cached function is fresh from the one
-file that defines it; the kernel in ``kernels/cpu.py`` carries compiled
-copies of the physics in ``physics.py`` and ``kernels/pixel.py``, so after an
+file that defines it; the kernel in ``core/kernels/cpu.py`` carries compiled
+copies of the physics in ``core/physics.py`` and ``core/kernels/pixel.py``, so after an
 edit or upgrade of those files numba alone would load stale machine code.
 :func:`install` adds to the freshness stamp of every cached function of the
 package a digest of the sources its module imports, transitively

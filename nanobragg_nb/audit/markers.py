@@ -37,7 +37,7 @@ class Marker:
     Attributes
     ----------
     path : str
-        File, relative to the source root (``nanobragg_nb/kernels/pixel.py``).
+        File, relative to the source root (``nanobragg_nb/core/kernels/pixel.py``).
     line : int
         Line of the marker comment (1-based).
     ranges : list of (int, int)
