@@ -18,14 +18,14 @@ _jit_cache.install_on_import()
 
 from .version import __version__  # noqa: E402, F401
 
-__all__ = ["Config", "Beam", "Crystal", "Detector", "Sampling", "Output", "simulate", "Result",
+__all__ = ["Config", "Beam", "Crystal", "Detector", "Sampling", "Output", "Fixes", "simulate", "Result",
            "add_noise", "NoisifyResult", "add"]
 
 #: the public names, imported on first use: ``import nanobragg_nb`` does not import NumPy and
 #: Numba, so that the command line holds its Ctrl-C and environment checks before they load
 _LAZY = {"Config": "core.config", "Beam": "core.config", "Crystal": "core.config", "Detector": "core.config",
-         "Output": "core.config", "Sampling": "core.config", "simulate": "programs.nanobragg.api",
-         "Result": "programs.nanobragg.api", "add_noise": "programs.noisify.api",
+         "Output": "core.config", "Sampling": "core.config", "Fixes": "core.config",
+         "simulate": "programs.nanobragg.api", "Result": "programs.nanobragg.api", "add_noise": "programs.noisify.api",
          "NoisifyResult": "programs.noisify.api", "add": "programs.add"}
 
 

@@ -2,8 +2,9 @@
 
 - Under the CUDA simulator (``NUMBA_ENABLE_CUDASIM=1``, run in a subprocess
   because Numba reads it at import), tiny detectors covering every feature
-  family: the CUDA kernel's float image, solid-angle sum and log equal the
-  CPU kernel's bit for bit; in fast mode both kernels agree to float32 accuracy.
+  family, one with the upstream fixes on: the CUDA kernel's float image,
+  solid-angle sum and log equal the CPU kernel's bit for bit; in fast mode
+  both kernels agree to float32 accuracy.
 - Without a GPU, the kernels compile to PTX for compute capability 9.0; where
   ptxas is installed their registers and spills are reported.
 - With a GPU, a few cases run on it.
@@ -61,8 +62,14 @@ SIMULATOR_CASES = {
                               "-distance 50 -detpixels 16 -oversample 2 -dmin 3.0"),
     "xds_twotheta_point_pixel": ("-default_F 100 -cell 100 100 100 90 90 90 -lambda 6.2 -N 5 -distance 100 "
                                  "-detpixels 16 -xds -twotheta 8 -point_pixel"),
+    # both upstream fixes (--fix all): phi = 0 with mosaic domains, and every -oversample_* flag
+    "fixed_phi0_oversample": ("-default_F 100 -cell 60 70 80 90 90 90 -lambda 1.0 -N 5 -distance 100 "
+                              "-detpixels 12 -phi 0 -osc 3 -phisteps 3 -mosaic 0.5 -mosaic_dom 2 -oversample 2 "
+                              "-oversample_omega -oversample_polar -detector_thick 200 -oversample_thick"),
 }
 MASKED = {"roi_mask"}
+#: the cases run with the upstream fixes on (config.fixes)
+FIXED = {"fixed_phi0_oversample"}
 
 # a block of structure factors
 HKL_RANGES = {"P1.hkl": (range(-6, 7), range(-6, 7), range(-6, 7))}
@@ -75,9 +82,10 @@ def write_hkl_files(folder):
         (Path(folder) / name).write_text("\n".join(rows) + "\n")
 
 
-def _config(args, masked):
+def _config(args, masked, fixed=False):
     from nanobragg_nb.programs.nanobragg.cparse import parse_args
     cfg = parse_args(args.split() + ["-seed", "1"]).config        # the noise image (and the log) repeatable
+    cfg.fixes.phi0 = cfg.fixes.oversample = fixed
     if masked:
         side = 20
         mask = np.ones(side * side, dtype=np.uint16)
@@ -96,11 +104,11 @@ def compare_on_simulator(names, folder):
         case_folder.mkdir()
         os.chdir(case_folder)
         write_hkl_files(case_folder)
-        args, masked = SIMULATOR_CASES[name], name in MASKED
+        args, masked, fixed = SIMULATOR_CASES[name], name in MASKED, name in FIXED
         entry = {}
         for mode in ("faithful", "fast"):
-            cpu = simulate(_config(args, masked), device="cpu", mode=mode)
-            gpu = simulate(_config(args, masked), device="cuda", mode=mode)
+            cpu = simulate(_config(args, masked, fixed), device="cpu", mode=mode)
+            gpu = simulate(_config(args, masked, fixed), device="cuda", mode=mode)
             a, b = cpu.floatimage.ravel(), gpu.floatimage.ravel()
             scale = float(np.abs(a).max()) or 1.0
             entry[mode] = {"differing_pixels": int(np.count_nonzero(a.view(np.uint32) != b.view(np.uint32))),
@@ -251,15 +259,16 @@ def _real_gpu_reason():
 
 
 @pytest.mark.skipif(_real_gpu_reason() is not None, reason=f"no GPU: {_real_gpu_reason()}")
-@pytest.mark.parametrize("name", ["square", "mosaic", "hkl_tricubic_switch_off", "phi0_reuse", "roi_mask"])
+@pytest.mark.parametrize("name", ["square", "mosaic", "hkl_tricubic_switch_off", "phi0_reuse", "roi_mask",
+                                  "fixed_phi0_oversample"])
 def test_gpu_matches_cpu(name, tmp_path, monkeypatch):
     from nanobragg_nb.programs.nanobragg.api import simulate
     monkeypatch.chdir(tmp_path)
     write_hkl_files(tmp_path)
-    args, masked = SIMULATOR_CASES[name], name in MASKED
+    args, masked, fixed = SIMULATOR_CASES[name], name in MASKED, name in FIXED
     for mode, tolerance in (("faithful", 1e-6), ("fast", 1e-4)):
-        cpu = simulate(_config(args, masked), device="cpu", mode=mode).floatimage.astype(np.float64)
-        gpu = simulate(_config(args, masked), device="cuda", mode=mode).floatimage.astype(np.float64)
+        cpu = simulate(_config(args, masked, fixed), device="cpu", mode=mode).floatimage.astype(np.float64)
+        gpu = simulate(_config(args, masked, fixed), device="cuda", mode=mode).floatimage.astype(np.float64)
         # CUDA's sin, cos, exp and atan2 are not glibc's, so the bits may differ in the last places
         assert np.max(np.abs(gpu - cpu)) <= tolerance * np.abs(cpu).max(), mode
 

@@ -174,12 +174,33 @@ class Output:
     progress_meter: bool = True
 
 
+#: the upstream fixes of nanoBragg.c that :class:`Fixes` can switch on, by name
+FIX_NAMES = ("phi0", "oversample")
+
+
+@dataclass
+class Fixes:
+    """Two upstream fixes of nanoBragg.c's physics, off by default (the C's main, bit for bit).
+
+    Both are on branches of bl831/nanoBragg that its main has not merged;
+    docs/parity.md says what each one changes.
+    """
+
+    #: fix/phi0-stale-rotation (0286ac6): a phi step of exactly 0 uses the unrotated cell,
+    #: not the rotation of the previous phi != 0 (c-reference Q-R1)
+    phi0: bool = False
+    #: fix/subpixel-oversampling (18db27d): -oversample_thick, -oversample_polar and
+    #: -oversample_omega weight each term once instead of multiplying the running sum
+    oversample: bool = False
+
+
 @dataclass
 class Config:
-    """Everything a simulation needs, grouped as beam, crystal, detector, sampling and output."""
+    """Everything a simulation needs, grouped as beam, crystal, detector, sampling, output and fixes."""
 
     beam: Beam = field(default_factory=Beam)
     crystal: Crystal = field(default_factory=Crystal)
     detector: Detector = field(default_factory=Detector)
     sampling: Sampling = field(default_factory=Sampling)
     output: Output = field(default_factory=Output)
+    fixes: Fixes = field(default_factory=Fixes)

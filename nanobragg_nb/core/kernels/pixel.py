@@ -14,7 +14,8 @@ State that the C carries from one pixel to the next in serial order is passed
 in and returned, so that any walk over the pixels reproduces the serial C:
 
 - ``stale``: which rotation of the cell a phi step of exactly 0 reuses
-  (c-reference Q-R1): the cell of the most recent phi != 0, or a0;
+  (c-reference Q-R1): the cell of the most recent phi != 0, or a0 (with the
+  phi0 fix every phi step sets it, so it carries nothing);
 - ``pcalls``: how many times ``polarization_factor`` has re-unitized the
   polarization axis in place (``pv_table`` holds the sequence);
 - ``interp``: whether tricubic interpolation is still on (Q-I1); the first
@@ -32,13 +33,13 @@ from ..physics import dot, magnitude, polarization_factor, polin3, rotate_axis, 
 from .layouts import (FP_NA, FP_NB, FP_NC, FQ_KDIM, FQ_LDIM, FQ_NEAREST, FQ_NLOOP, GAUSS, N_REC, P_ASTAR, P_BEAM,
                       P_BSTAR, P_CLOSE_DISTANCE, P_CSTAR, P_DEFAULT_F, P_DISTANCE, P_DMIN, P_FDET, P_FLUENCE, P_FUDGE,
                       P_I_BG, P_MU, P_NA, P_NB, P_NC, P_ODET, P_PHI0, P_PHISTEP, P_PIX0, P_PIXEL_SIZE, P_POLARIZATION,
-                      P_R_E_SQR, P_SDET, P_SUBPIXEL_SIZE, P_THICK, P_THICKSTEP, P_WATER_SIZE, Q_CURVED, Q_FPIXELS,
-                      Q_HAS_MASK, Q_HKLS, Q_H_MAX, Q_H_MIN, Q_H_RANGE, Q_K_MAX, Q_K_MIN, Q_K_RANGE, Q_L_MAX, Q_L_MIN,
-                      Q_L_RANGE, Q_MOSAIC_DOMAINS, Q_NOPOLAR, Q_OMEGA_TERMS, Q_OVERSAMPLE, Q_OVERSAMPLE_OMEGA,
-                      Q_OVERSAMPLE_POLAR, Q_OVERSAMPLE_THICK, Q_PHISTEPS, Q_POINT_PIXEL, Q_ROI_XMAX, Q_ROI_XMIN,
-                      Q_ROI_YMAX, Q_ROI_YMIN, Q_SHAPE, Q_SOURCES, Q_STEPS, Q_THICKSTEPS, ROUND, R_A, R_B, R_C,
-                      R_CAPTURE, R_FDET, R_F_CELL, R_F_LATT, R_H, R_H0, R_I, R_K, R_K0, R_L, R_L0, R_OMEGA, R_POLAR,
-                      R_POS, R_SDET, R_STOL, SQUARE, TOPHAT)
+                      P_R_E_SQR, P_SDET, P_SUBPIXEL_SIZE, P_THICK, P_THICKSTEP, P_WATER_SIZE, Q_CURVED,
+                      Q_FIX_OVERSAMPLE, Q_FPIXELS, Q_HAS_MASK, Q_HKLS, Q_H_MAX, Q_H_MIN, Q_H_RANGE, Q_K_MAX, Q_K_MIN,
+                      Q_K_RANGE, Q_L_MAX, Q_L_MIN, Q_L_RANGE, Q_MOSAIC_DOMAINS, Q_NOPOLAR, Q_OMEGA_TERMS, Q_OVERSAMPLE,
+                      Q_OVERSAMPLE_OMEGA, Q_OVERSAMPLE_POLAR, Q_OVERSAMPLE_THICK, Q_PHISTEPS, Q_POINT_PIXEL,
+                      Q_ROI_XMAX, Q_ROI_XMIN, Q_ROI_YMAX, Q_ROI_YMIN, Q_SHAPE, Q_SOURCES, Q_STEPS, Q_THICKSTEPS, ROUND,
+                      R_A, R_B, R_C, R_CAPTURE, R_FDET, R_F_CELL, R_F_LATT, R_H, R_H0, R_I, R_K, R_K0, R_L, R_L0,
+                      R_OMEGA, R_POLAR, R_POS, R_SDET, R_STOL, SQUARE, TOPHAT)
 from .pixel_fast import flat_loop_applies, lattice_sum, lattice_sum_square, lattice_sum_square_hkl
 
 #: how :func:`render_pixels` runs the phi and mosaic loops, a constant of each kernel: the C's loops;
@@ -85,7 +86,9 @@ def render_pixels(mode, spixel, fpixel0, fpixel1, P, Q, mask, src, cells, phi_st
     spixel, fpixel0, fpixel1 : int
         The row and the pixels of it to render, in order.
     P, Q : ndarray
-        float64 and int64 parameters (indices ``P_*`` and ``Q_*``).
+        float64 and int64 parameters (indices ``P_*`` and ``Q_*``);
+        ``Q[Q_FIX_OVERSAMPLE]`` weights each term by the ``-oversample_*``
+        factors instead of the running sum (the oversample fix).
     mask : ndarray of uint16
         Pixels equal to 0 are skipped (when ``Q[Q_HAS_MASK]``).
     src : ndarray, shape (sources, 4)
@@ -95,7 +98,7 @@ def render_pixels(mode, spixel, fpixel0, fpixel1, P, Q, mask, src, cells, phi_st
         state 0 is a0 (never rotated), state 1 + t the rotation of phi step t.
     phi_state : ndarray of int64, shape (phisteps,)
         1 + t when phi step t is not exactly 0 (the C rotates), else -1 (the
-        C reuses the previous rotation).
+        C reuses the previous rotation), or 0 (a0) with the phi0 fix.
     Fhkl : ndarray, shape (h_range+1, k_range+1, l_range+1)
         Structure factors.
     pv_table : ndarray, shape (n, 3)
@@ -148,6 +151,7 @@ def render_pixels(mode, spixel, fpixel0, fpixel1, P, Q, mask, src, cells, phi_st
     if mode == FAST_ALL_FLAT:
         # the flat loop applies only without them
         oversample_thick = oversample_polar = oversample_omega = False
+    weigh_terms = Q[Q_FIX_OVERSAMPLE] != 0
     hkls = Q[Q_HKLS]
     h_min = Q[Q_H_MIN]
     h_max = Q[Q_H_MAX]
@@ -396,13 +400,24 @@ def render_pixels(mode, spixel, fpixel0, fpixel1, P, Q, mask, src, cells, phi_st
                                 trace("F_cell", F_cell)
 
                                 # C L3009-3030: intensity; -oversample_* multiply the running sum; the loops close
-                                I += F_cell * F_cell * F_latt * F_latt
-                                if oversample_thick:
-                                    I *= capture_fraction
-                                if oversample_polar:
-                                    I *= polar
-                                if oversample_omega:
-                                    I *= omega_pixel
+                                term = F_cell * F_cell * F_latt * F_latt
+                                if weigh_terms:
+                                    # the oversample fix (18db27d): each term weighted once, then added
+                                    if oversample_thick:
+                                        term *= capture_fraction
+                                    if oversample_polar:
+                                        term *= polar
+                                    if oversample_omega:
+                                        term *= omega_pixel
+                                    I += term
+                                else:
+                                    I += term
+                                    if oversample_thick:
+                                        I *= capture_fraction
+                                    if oversample_polar:
+                                        I *= polar
+                                    if oversample_omega:
+                                        I *= omega_pixel
                                 trace("I", I)
                                 if record:
                                     rec[R_F_CELL] = F_cell

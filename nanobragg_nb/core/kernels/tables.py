@@ -59,7 +59,11 @@ class Tables:
 
 
 def _phi_cells(s):
-    """a, b, c for state 0 (a0) and for each phi step, after each mosaic domain (C L2779-2806)."""
+    """a, b, c for state 0 (a0) and for each phi step, after each mosaic domain (C L2779-2806).
+
+    ``phi_state`` gives each phi step's state; -1 where the step reuses the
+    previous one (phi exactly 0), which the phi0 fix replaces by state 0.
+    """
     states = 1 + max(s.phisteps, 0)       # a negative phisteps (an int overflow in the C) runs no phi loop
     cells = np.zeros((states, s.mosaic_domains, 9))
     sp = s.spindle_vector
@@ -79,6 +83,9 @@ def _phi_cells(s):
     for phi_tic in range(s.phisteps):
         if s.phi0 + s.phistep * phi_tic != 0.0:
             phi_state[phi_tic] = 1 + phi_tic
+        elif s.fix_phi0:
+            # the fixed C resets the cell to a0 where main reuses the previous rotation
+            phi_state[phi_tic] = 0
     nonzero = np.nonzero(phi_state >= 0)[0]
     stale_saturated = int(phi_state[nonzero[-1]]) if len(nonzero) else 0
     return cells, phi_state, stale_saturated
@@ -124,7 +131,8 @@ def build(s):
         oversample_omega=s.oversample_omega, nopolar=s.nopolar, hkls=t.hkls, h_min=t.h_min, h_max=t.h_max,
         k_min=t.k_min, k_max=t.k_max, l_min=t.l_min, l_max=t.l_max, h_range=t.h_range, k_range=t.k_range,
         l_range=t.l_range, steps=s.steps, roi_xmin=s.roi_xmin, roi_xmax=s.roi_xmax, roi_ymin=s.roi_ymin,
-        roi_ymax=s.roi_ymax, has_mask=s.maskimage is not None, omega_terms=omega_terms)
+        roi_ymax=s.roi_ymax, has_mask=s.maskimage is not None, omega_terms=omega_terms,
+        fix_oversample=s.fix_oversample)
     # the C's ints, whatever Python type the setup holds them in
     Q = PIXEL_COUNTS.pack(**{name: int(value) for name, value in counts.items()})
     cells, phi_state, stale_saturated = _phi_cells(s)

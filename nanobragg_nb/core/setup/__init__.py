@@ -176,6 +176,7 @@ def _copy_flags(s, cfg):
     s.curved_detector, s.point_pixel = det.curved, det.point_pixel
     s.oversample_thick, s.oversample_polar = smp.oversample_thick, smp.oversample_polar
     s.oversample_omega = smp.oversample_omega
+    s.fix_phi0, s.fix_oversample = bool(cfg.fixes.phi0), bool(cfg.fixes.oversample)
     s.calculate_noise, s.progress_meter = out.calculate_noise, out.progress_meter
     s.maskimage, s.mask_file = det.mask, det.mask_file
     if s.maskimage is not None:

@@ -51,6 +51,8 @@ class Setup:
     oversample_thick: bool  #: absorption applied per sub-pixel instead of once per pixel
     oversample_polar: bool  #: polarization applied per sub-pixel instead of once per pixel
     oversample_omega: bool  #: solid angle applied per sub-pixel instead of once per pixel
+    fix_phi0: bool  #: upstream fix 0286ac6: a phi step of exactly 0 uses the unrotated cell (Q-R1 gone)
+    fix_oversample: bool  #: upstream fix 18db27d: -oversample_* weight each term, not the running sum
     calculate_noise: bool  #: the noise image is written
     maskimage: Optional[np.ndarray]  #: uint16[pixels], zero where a pixel is skipped; None: no mask
     mask_file: Optional[str]  #: the -mask file the mask came from, for the summary

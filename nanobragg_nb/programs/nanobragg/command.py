@@ -25,6 +25,7 @@ OWN_OPTIONS = {
     "--png": 1, "--tiff": 1, "--cbf": 1,           # extra image formats
     "--png-scale": 1,
     "--trace-pixel": 2, "--trace-file": 1,         # every intermediate value of one pixel
+    "--fix": 1,                                    # upstream physics fixes, opt-in
 }
 
 #: our options for --help and docs/cli.md: name -> (values, default, description)
@@ -42,6 +43,10 @@ OWN_OPTION_DOCS = {
                                     "results do not depend on it"),
     "--device": ("D", "cpu", "cpu, cuda or auto"),
     "--fast": ("", "off", "float32/fastmath kernel instead of the C's bits (accuracy in docs/performance.md)"),
+    "--fix": ("LIST", "none", "apply upstream fixes of nanoBragg.c that its main lacks, comma-separated: phi0 "
+                              "(a phi step of exactly 0 uses the unrotated cell, not the previous pixel's "
+                              "rotation), oversample (-oversample_thick/_polar/_omega weight each term, not the "
+                              "running sum), or all; changes the image (docs/parity.md)"),
     "--trace-pixel": ("F S", "", "print every intermediate value of pixel (fast F, slow S)"),
     "--trace-file": ("FILE", "stderr", "where --trace-pixel writes"),
     "--debug": ("", "off", "show a Python traceback on errors"),
@@ -117,6 +122,37 @@ def _threads(own):
     return int(value)
 
 
+def parse_fixes(text):
+    """The upstream fixes named by ``--fix``: ``phi0``, ``oversample`` or ``all``, comma-separated.
+
+    Parameters
+    ----------
+    text : str
+        The value of ``--fix`` (``"phi0,oversample"``, ``"all"``).
+
+    Returns
+    -------
+    Fixes
+        With the named fixes switched on.
+
+    Raises
+    ------
+    ArgumentError
+        A name is empty or not one of the fixes.
+    """
+    from ...core.config import FIX_NAMES, Fixes
+    fixes = Fixes()
+    for name in text.split(","):
+        if name == "all":
+            for each in FIX_NAMES:
+                setattr(fixes, each, True)
+        elif name in FIX_NAMES:
+            setattr(fixes, name, True)
+        else:
+            raise ArgumentError(f"--fix: unknown fix '{name}' (phi0, oversample or all, comma-separated)")
+    return fixes
+
+
 def run(argv):
     """Run one simulation from a nanoBragg.c argument list; returns the exit status."""
     own, rest = split_own_options(argv)
@@ -138,8 +174,11 @@ def run(argv):
         import numba
         numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
     device = own["--device"][0] if "--device" in own else "cpu"
+    fixes = parse_fixes(own["--fix"][0]) if "--fix" in own else None
     log = Log(stream=sys.stdout)
     parsed = parse_args(rest)
+    if fixes is not None:
+        parsed.config.fixes = fixes
     print_warnings(parsed.warnings)
     check_run(parsed.config, own)
     print_warnings(input_warnings(parsed.config))

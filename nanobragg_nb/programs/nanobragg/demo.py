@@ -39,7 +39,7 @@ DEMO_ARGS = (
 )
 
 #: our options that the demo passes on to the simulation
-_PASSED_ON = ("--threads", "--device", "--fast", "--debug", "--png", "--png-scale", "--tiff", "--cbf")
+_PASSED_ON = ("--threads", "--device", "--fast", "--fix", "--debug", "--png", "--png-scale", "--tiff", "--cbf")
 
 
 @contextlib.contextmanager
@@ -113,7 +113,7 @@ def run_demo(folder, own, extra, run):
         Where the files go (created if needed).
     own : dict
         Our options from the command line; ``--threads``, ``--device``,
-        ``--fast``, ``--png``, ``--png-scale``, ``--tiff`` and ``--cbf``
+        ``--fast``, ``--fix``, ``--png``, ``--png-scale``, ``--tiff`` and ``--cbf``
         are passed on (file names are inside ``folder``).
     extra : sequence of str
         nanoBragg.c arguments that change the demo (``-detpixels 512``);
