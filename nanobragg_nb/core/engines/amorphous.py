@@ -32,7 +32,7 @@ def _block_rows(spixels, threads):
     return threads * per_thread
 
 
-def render(s, t, threads=None, progress=True, serial=False):
+def render(s, t, threads=None, progress=True, serial=False, device="cpu"):
     """Render the float image of a prepared nonBragg run on the CPU.
 
     Parameters
@@ -45,6 +45,9 @@ def render(s, t, threads=None, progress=True, serial=False):
         Draw a progress bar on stderr (terminals only, long runs).
     serial : bool
         Render every row in the C's serial order.
+    device : {"cpu", "cuda"}
+        Where the rows after the settled state go: CPU threads, or one GPU
+        thread per pixel (:mod:`~nanobragg_nb.core.kernels.amorphous_cuda`).
 
     Returns
     -------
@@ -63,6 +66,9 @@ def render(s, t, threads=None, progress=True, serial=False):
         amorphous.render_rows_amorphous_serial(row, row + 1, *inputs, state, floatimage, last)
         row += 1
         bar.update(row)
+    if device == "cuda" and row < s.spixels:
+        _render_rest_on_gpu(s, inputs, row, state, floatimage, last)
+        row = s.spixels
     block = _block_rows(s.spixels, threads)
     while row < s.spixels:
         row1 = min(row + block, s.spixels)
@@ -72,3 +78,17 @@ def render(s, t, threads=None, progress=True, serial=False):
     bar.close()
     omega_sum = amorphous.omega_sum_amorphous(inputs.P, inputs.Q, inputs.mask, s.spixels)
     return AmorphousLoopResult(floatimage, last, omega_sum)
+
+
+def _render_rest_on_gpu(s, inputs, row, state, floatimage, last):
+    """Rows ``row..`` on the GPU, every pixel from the settled state."""
+    from numba import cuda
+    from ..kernels import amorphous_cuda
+    pix0 = row * s.fpixels
+    npix = s.pixels - pix0
+    device_inputs = tuple(cuda.to_device(a) for a in inputs)
+    d_image = cuda.to_device(floatimage)
+    d_last = cuda.to_device(last)
+    amorphous_cuda.launch(npix, (pix0, npix) + device_inputs + (int(state[0]), int(state[1]), d_image, d_last))
+    d_image.copy_to_host(floatimage)
+    d_last.copy_to_host(last)

@@ -203,7 +203,7 @@ def _check(cfg):
         raise UsageExit("no structure-factor table: name one with -stol FILE (or -4stol, -Q)")
 
 
-def amorphous(config, log=None, threads=None, progress=False, writer=None):
+def amorphous(config, log=None, threads=None, progress=False, writer=None, device="cpu"):
     """Run nonBragg.c's simulation: amorphous scattering from a table of F against sin(theta)/lambda.
 
     Parameters
@@ -217,6 +217,8 @@ def amorphous(config, log=None, threads=None, progress=False, writer=None):
         CPU threads; the result does not depend on it.
     progress : bool
         Draw a progress bar on stderr.
+    device : {"cpu", "cuda"}
+        Render on CPU threads or on the GPU (numba-cuda); the bits are the same.
     writer : object, optional
         Writes the C's files as the C does, in its order (the command line's
         :class:`~nanobragg_nb.programs.nonbragg.command.FileWriter`); no file
@@ -244,7 +246,7 @@ def amorphous(config, log=None, threads=None, progress=False, writer=None):
     record = frame is not None or cfg.printout
     t = amorphous_tables.build(s, record=record)
     with np.errstate(all="ignore"):
-        loop = engine.render(s, t, threads=threads, progress=progress)
+        loop = engine.render(s, t, threads=threads, progress=progress, device=device)
     floatimage = loop.floatimage
     roi = np.array([s.roi_xmin, s.roi_xmax, s.roi_ymin, s.roi_ymax], dtype=np.int64)
     _loop_log(s, cfg, loop, roi, log)

@@ -24,6 +24,7 @@ from .cparse import parse_args
 #: our options (the C's are single-dash): name -> (value, default, description)
 OWN_OPTION_DOCS = {
     "--threads": ("N", "all cores", "CPU threads; results do not depend on it"),
+    "--device": ("cpu|cuda", "cpu", "where the pixel loop runs; results do not depend on it"),
     "--help": ("", "", "this text"),
 }
 
@@ -85,6 +86,13 @@ def main(argv):
         threads = min(int(value), numba.config.NUMBA_NUM_THREADS)
         numba.set_num_threads(threads)
         del argv[at:at + 2]
+    device = "cpu"
+    if "--device" in argv:
+        at = argv.index("--device")
+        device = argv[at + 1] if at + 1 < len(argv) else ""
+        if device not in ("cpu", "cuda"):
+            raise ArgumentError(f"--device must be cpu or cuda, got '{device}'")
+        del argv[at:at + 2]
     log = Log(stream=sys.stdout)
     parsed = parse_args(argv)
     log.write(parsed.log)
@@ -97,6 +105,6 @@ def main(argv):
         log.write(USAGE)
     else:
         check_outputs(cfg)
-    amorphous(cfg, log=log, threads=threads, progress=True, writer=FileWriter())
+    amorphous(cfg, log=log, threads=threads, progress=True, writer=FileWriter(), device=device)
     log.flush()
     return 0
