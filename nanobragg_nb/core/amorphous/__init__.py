@@ -33,7 +33,7 @@ class AmorphousSetup(SimpleNamespace):
     """What nonBragg.c holds when its pixel loop starts (metres, radians, 1/m for stol)."""
 
 
-# C L826-845: detector size and pixel counts
+# C L827-843: detector size and pixel counts
 def _detector_size(s, cfg):
     s.pixel_size = cfg.pixel_size
     s.detsize_x, s.detsize_y = cfg.detsize_x, cfg.detsize_y
@@ -53,7 +53,7 @@ def _detector_size(s, cfg):
     s.pixels = s.fpixels * s.spixels
 
 
-# C L847-858: near point, beam centre and ROI defaults
+# C L844-856: near point, beam centre and ROI defaults
 def _centre_defaults(s, cfg):
     s.Xclose, s.Yclose, s.Xbeam, s.Ybeam = cfg.Xclose, cfg.Yclose, cfg.Xbeam, cfg.Ybeam
     if not math.isnan(cfg.ORGX):
@@ -76,7 +76,7 @@ def _centre_defaults(s, cfg):
     s.progress_pixels = (s.roi_xmax - s.roi_xmin + 1) * (s.roi_ymax - s.roi_ymin + 1)
 
 
-# C L861-882: fluence, the beam clipping the sample; volume and molecules
+# C L858-878: fluence, the beam clipping the sample; volume and molecules
 def _fluence_and_sample(s, cfg, log):
     adapter = SimpleNamespace(
         beam=SimpleNamespace(fluence_photons_per_m2=cfg.fluence, flux_photons_per_s=cfg.flux,
@@ -92,7 +92,7 @@ def _fluence_and_sample(s, cfg, log):
         s.molecules = float(np.float64(s.volume) * s.density * AVOGADRO / s.molecular_weight)
 
 
-# C L884-893: unitize the vectors; odet is always fdet x sdet; vert_vector
+# C L880-890: unitize the vectors; odet is always fdet x sdet; vert_vector
 def _straighten_vectors(s, cfg):
     s.beam_vector = vec(*cfg.beam_vector)
     s.fdet_vector = vec(*cfg.fdet_vector)
@@ -113,7 +113,7 @@ def _straighten_vectors(s, cfg):
     unitize(s.vert_vector, s.vert_vector)
 
 
-# C L896-1154: phi, divergence, dispersion and detector-layer step logic, then the sanity resets
+# C L892-1167: phi, divergence, dispersion and detector-layer step logic, then the sanity resets
 def _steps(s, cfg):
     phi_steps(s, SimpleNamespace(phisteps=cfg.phisteps, osc_rad=cfg.osc, phistep_rad=cfg.phistep,
                                  phi0_rad=cfg.phi0))
@@ -125,7 +125,7 @@ def _steps(s, cfg):
     beam_setup.divergence_sanity(s)
 
 
-# C L1158-1224: pivot, rotations and two-theta; the near point and the beam centre recomputed
+# C L1169-1223: pivot, rotations and two-theta; the near point and the beam centre recomputed
 def _geometry(s, cfg, log):
     rotx, roty, rotz = cfg.detector_rotx, cfg.detector_roty, cfg.detector_rotz
     s.detector_twotheta = cfg.detector_twotheta
@@ -165,7 +165,7 @@ def _geometry(s, cfg, log):
     s.distance = s.close_distance / ratio
 
 
-# C L1228-1259: the structure-factor table, with two guard points at each end
+# C L1225-1260: the structure-factor table, with two guard points at each end
 def read_stol_table(path, stol_file_mult):
     """Read a ``.stol`` table as nonBragg.c does and add its guard points.
 
@@ -260,7 +260,7 @@ def prepare(cfg, log):
     s.stols = len(s.stol_of) - 6
     s.stol_file_mult = cfg.stol_file_mult
 
-    # C L1262-1353: sources from -sourcefile, or generated from divergence and dispersion; weight 1
+    # C L1262-1372: sources from -sourcefile, or generated from divergence and dispersion; weight 1
     s.lambda0 = cfg.lambda0
     rows = beam_setup.sources(s, SimpleNamespace(beam=SimpleNamespace(source_file=cfg.source_file,
                                                                        round_div=cfg.round_div)),
@@ -269,7 +269,7 @@ def prepare(cfg, log):
     # the C's `I` after its source listing: printed by -printout
     s.last_source_I = rows[-1][3] if rows else 0.0
 
-    # C L1356-1407: oversampling, steps, the summary and the seed
+    # C L1373-1407: oversampling, steps, the summary and the seed
     s.oversample = cfg.oversample if cfg.oversample > 0 else 1
     s.steps = s.sources * s.oversample * s.oversample
     s.subpixel_size = s.pixel_size / s.oversample

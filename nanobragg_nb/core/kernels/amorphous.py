@@ -186,6 +186,7 @@ def render_amorphous_pixels(spixel, fpixel0, fpixel1, P, Q, mask, AP, AQ, src, s
 def render_rows_amorphous(row0, row1, P, Q, mask, AP, AQ, src, source_I, stol_of, Fbg_of, pv_table,
                           nearest, pcalls, floatimage, last):
     """Render rows ``row0 <= spixel < row1`` in parallel, all from the same ``nearest`` and ``pcalls``."""
+    # C L1409-1414: the sweep over the detector, its rows split among threads
     fpixels = Q[Q_FPIXELS]
     for r in prange(row1 - row0):
         render_amorphous_pixels(row0 + r, 0, fpixels, borrowed(P), borrowed(Q), borrowed(mask), borrowed(AP),

@@ -19,7 +19,7 @@ SIMULATOR = bool(numba.config.ENABLE_CUDASIM)
 THREADS_PER_BLOCK = 4 if SIMULATOR else 128
 
 
-# C L1415-1426: the pixel loop, one thread per pixel of pixels pix0..pix0+npix
+# C L1409-1414: the pixel loop, one thread per pixel of pixels pix0..pix0+npix
 def render_amorphous(pix0, npix, P, Q, mask, AP, AQ, src, source_I, stol_of, Fbg_of, pv_table,
                      nearest, pcalls, floatimage, last):
     """Kernel: pixels ``pix0 <= index < pix0 + npix`` (row-major), each from the settled state."""

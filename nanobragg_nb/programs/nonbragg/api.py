@@ -250,6 +250,7 @@ def amorphous(config, log=None, threads=None, progress=False, writer=None, devic
     floatimage = loop.floatimage
     roi = np.array([s.roi_xmin, s.roi_xmax, s.roi_ymin, s.roi_ymax], dtype=np.int64)
     _loop_log(s, cfg, loop, roi, log)
+    # C L1618-1621: the solid angle of the detector
     log.write("\n")
     log.printf("solid angle subtended by detector = %g steradian ( %g%% sphere)\n",
                loop.omega_sum, 100 * loop.omega_sum / 4 / math.pi)
@@ -319,7 +320,7 @@ def amorphous(config, log=None, threads=None, progress=False, writer=None, devic
         pgm_scale=float(pgm_scale), log=log.text)
 
 
-# C L1587-1616: -printout of a pixel, or the progress lines
+# C L1587-1617: -printout of a pixel, or the progress lines
 def _loop_log(s, cfg, loop, roi, log):
     f = np.arange(s.fpixels)
     rows = np.arange(s.spixels)

@@ -32,6 +32,11 @@ OWN_OPTION_DOCS = {
 class FileWriter:
     """Writes nonBragg.c's files, each to a temporary name renamed when complete."""
 
+    # C L1624-1628, L1680: the -stolout text
+    def text(self, path, text):
+        with atomic_write(path, "w") as handle:
+            handle.write(text)
+
     # C L1708-1716: the float image
     def float_image(self, path, floatimage):
         write_float_image(path, np.ascontiguousarray(floatimage).ravel())
@@ -46,11 +51,6 @@ class FileWriter:
         data = np.zeros(2 * pixels, dtype=np.uint8)
         data[:pixels] = np.ascontiguousarray(pgmimage).ravel()
         write_pgm(path, fpixels, spixels, pgm_scale, data)
-
-    # C L1624-1628, L1680: the -stolout text
-    def text(self, path, text):
-        with atomic_write(path, "w") as handle:
-            handle.write(text)
 
 
 def check_outputs(cfg):
@@ -99,7 +99,7 @@ def main(argv):
     for warning in parsed.warnings:
         print(f"nanobragg-nb: warning: {warning}", file=sys.stderr)
     cfg = parsed.config
-    # C L790-823: the banner; the usage and exit 9 without a table
+    # C L789-824: the banner; the usage and exit 9 without a table
     log.write(BANNER)
     if cfg.stol_file is None:
         log.write(USAGE)

@@ -277,7 +277,7 @@ class ParseResult:
     warnings: list = field(default_factory=list)
 
 
-# C L341-353: the -img header sets the detector, distance, wavelength, beam centre and phi
+# C L313-358: the -img header sets the detector, distance, wavelength, beam centre and phi
 def apply_img_header(cfg, frame):
     """Take the geometry from the header of the -img image, as the C does before its argument loop."""
     cfg.fpixels = frame.width
@@ -302,7 +302,7 @@ def apply_img_header(cfg, frame):
             setattr(cfg, name, convert(test))
 
 
-# C L326-786: pre-scan for -img and its header, then every flag test on every token
+# C L298-788: pre-scan for -img and its header, then every flag test on every token
 def parse_args(argv, read_frame=read_smv):
     """Parse a nonBragg.c argument list.
 
