@@ -16,6 +16,7 @@ from nanobragg_nb.cli import SUBCOMMANDS
 from nanobragg_nb.programs.nanobragg.command import OWN_OPTION_DOCS
 from nanobragg_nb.programs.nanobragg.cparse import RULES
 from nanobragg_nb.programs.noisify import cparse as noisify_cparse
+from nanobragg_nb.programs.nonbragg import cparse as nonbragg_cparse
 
 INTRO = """\
 # The `nanobragg-nb` command line
@@ -195,6 +196,18 @@ def render():
         "output that cannot be written exits 6. `--threads N` sets the PSF's threads (same bits).",
         "",
         flag_table(noisify_cparse.RULES),
+        "",
+        "### `nanobragg-nb nonbragg`: nonBragg.c's flags, in the C's order",
+        "",
+        "`nanobragg-nb nonbragg ARGS` is nonBragg.c (bl831/nanoBragg 455534a, lines L298-788): amorphous",
+        "scattering (water, air, ice) from a table of F against sin(theta)/lambda, with the same substring",
+        "matching and `atoi`/`atof` values; an `-img` image's header sets the geometry before the flags.",
+        "Without `-seed` the noise is seeded from the clock, as in the C. Errors: no table named prints",
+        "nonBragg.c's usage and exits 9; a missing, empty or malformed table, source file or `-img` image",
+        "exits 3; an `-img` image of another size than the detector exits 2; an impossible detector exits 4;",
+        "an output that cannot be written exits 6. `--threads N` and `--device cpu|cuda` (same bits).",
+        "",
+        flag_table(nonbragg_cparse.RULES),
         "",
         "### `nanobragg-nb add A.bin B.bin ... -o SUM.bin`",
         "",

@@ -17,7 +17,8 @@ from .interrupt import sigint_guard
 
 #: subcommands: name -> module with main(argv) -> exit status
 SUBCOMMANDS = {"audit": "nanobragg_nb.audit.blocks", "compare": "nanobragg_nb.audit.compare",
-               "noisify": "nanobragg_nb.programs.noisify.command", "add": "nanobragg_nb.programs.add"}
+               "noisify": "nanobragg_nb.programs.noisify.command", "add": "nanobragg_nb.programs.add",
+               "nonbragg": "nanobragg_nb.programs.nonbragg.command"}
 
 
 def run(argv):

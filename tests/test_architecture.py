@@ -15,7 +15,7 @@ LAYERS = [
     ("core: numerics", ("nanobragg_nb.core.config", "nanobragg_nb.core.log", "nanobragg_nb.core.physics",
                         "nanobragg_nb.core.physics_fast", "nanobragg_nb.core.views", "nanobragg_nb.core.rng",
                         "nanobragg_nb.core.images", "nanobragg_nb.core")),
-    ("core: setup", ("nanobragg_nb.core.setup",)),
+    ("core: setup", ("nanobragg_nb.core.setup", "nanobragg_nb.core.amorphous")),
     ("core: kernels", ("nanobragg_nb.core.kernels",)),
     ("core: engines", ("nanobragg_nb.core.engines",)),
     ("audit", ("nanobragg_nb.audit",)),

@@ -17,8 +17,8 @@ field is given exactly once, with its width.
 import numpy as np
 
 #: the constant names this module defines, generated from the layouts below
-__all__ = ["Layout", "PIXEL_PARAMS", "PIXEL_COUNTS", "PRINTOUT", "FAST_PARAMS", "FAST_COUNTS", "LAYOUTS",
-           "SQUARE", "ROUND", "GAUSS", "TOPHAT", "SHAPES"]
+__all__ = ["Layout", "PIXEL_PARAMS", "PIXEL_COUNTS", "PRINTOUT", "FAST_PARAMS", "FAST_COUNTS", "AMORPHOUS_PARAMS",
+           "AMORPHOUS_COUNTS", "AMORPHOUS_LAST", "LAYOUTS", "SQUARE", "ROUND", "GAUSS", "TOPHAT", "SHAPES"]
 
 
 class Layout:
@@ -144,9 +144,26 @@ FAST_COUNTS = Layout("FQ", np.int64, (
     ("nloop", 1), ("nearest", 1), ("exact", 1), ("kdim", 1), ("ldim", 1),
 ))
 
-LAYOUTS = (PIXEL_PARAMS, PIXEL_COUNTS, PRINTOUT, FAST_PARAMS, FAST_COUNTS)
+#: nonBragg's float64 parameters beyond the detector fields it shares with P (array AP)
+AMORPHOUS_PARAMS = Layout("AP", np.float64, (
+    ("molecules", 1),
+))
+
+#: nonBragg's int64 counts and switches beyond those it shares with Q (array AQ)
+AMORPHOUS_COUNTS = Layout("AQ", np.int64, (
+    ("stols", 1), ("fmap_pixel", 1), ("record", 1),
+))
+
+#: what nonBragg's -img and -printout read after each pixel: the last value of each (float64, per pixel)
+AMORPHOUS_LAST = Layout("AL", np.float64, (
+    ("stol", 1), ("polar", 1), ("omega", 1), ("nearest", 1), ("pos", 3),
+), size_constant="N_AL")
+
+LAYOUTS = (PIXEL_PARAMS, PIXEL_COUNTS, PRINTOUT, FAST_PARAMS, FAST_COUNTS, AMORPHOUS_PARAMS, AMORPHOUS_COUNTS,
+           AMORPHOUS_LAST)
 
 # Generated: P_PIXEL_SIZE ... N_P, Q_FPIXELS ... N_Q, R_STOL ... N_REC, FP_NA ... N_FP, FQ_NLOOP ... N_FQ,
+# AP_MOLECULES ... N_AP, AQ_STOLS ... N_AQ, AL_STOL ... N_AL,
 # one module-level int per field offset and array size, importable by name.
 for _layout in LAYOUTS:
     _names = _layout.constants()

@@ -102,8 +102,13 @@ def _kept(s, hdiv_tic, vdiv_tic, round_div):
 
 
 # C L2320-2434: sources from -sourcefile, or generated from divergence and dispersion
-def sources(s, cfg, log):
-    source_distance = 10.0
+def sources(s, cfg, log, weight=None, source_distance=10.0):
+    """The sources, logged as the C logs them; sets ``s.sources`` and ``s.source_xyz_lambda``.
+
+    ``weight`` is the intensity of each generated source (None: 1/count, as
+    nanoBragg.c; nonBragg.c gives 1.0); ``source_distance`` the distance of
+    the generated and defaulted ones. Returns the rows (X, Y, Z, I, lambda).
+    """
     beam = s.beam_vector
     rows = []
     s.divsteps = -1
@@ -131,7 +136,8 @@ def sources(s, cfg, log):
             lam = s.lambda0 * (1.0 + s.dispstep * disp_tic - s.dispersion / 2.0)
             log.printf("lambda%d = %.15g\n", disp_tic, lam)
         count = s.divsteps * s.dispsteps
-        weight = _div(1.0, count)
+        if weight is None:
+            weight = _div(1.0, count)
         for hdiv_tic in range(s.hdivsteps):
             for vdiv_tic in range(s.vdivsteps):
                 hdiv, vdiv, keep = _kept(s, hdiv_tic, vdiv_tic, round_div)
@@ -152,3 +158,4 @@ def sources(s, cfg, log):
         log.printf("%g %g %g   %g %g\n", X, Y, Z, I, lam)
     s.sources = len(rows)
     s.source_xyz_lambda = src[:len(rows)].copy()
+    return rows

@@ -1,0 +1,1 @@
+"""nonBragg.c, the amorphous-scattering renderer: ``nanobragg-nb nonbragg`` and :func:`amorphous`."""
