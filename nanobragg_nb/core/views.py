@@ -17,8 +17,11 @@ def borrowed(typingctx, arr):
     """A view of ``arr`` that Numba does not reference-count.
 
     Valid only while the caller holds ``arr``; the kernels use it on their
-    own arguments, which outlive the call.
+    own arguments, which outlive the call. ``None`` passes through.
     """
+    if isinstance(arr, types.NoneType):
+        # an input a kernel was given none of (the faithful kernels' fast tables)
+        return arr(arr), lambda context, builder, signature, args: args[0]
     if not isinstance(arr, types.Array):
         return None
 

@@ -12,7 +12,6 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from ...cnum import ceil_to_int
 from ...errors import GeometryError, InputFileError
 from ...io.textfile import read_text_file, rows_without_a_number
 from ..setup import beam as beam_setup

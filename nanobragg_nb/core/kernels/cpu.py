@@ -26,7 +26,7 @@ from ..views import borrowed
 
 from .layouts import N_REC, Q_FPIXELS, Q_OMEGA_TERMS, Q_ROI_XMAX, Q_ROI_XMIN, Q_ROI_YMAX, Q_ROI_YMIN
 from .pixel import FAITHFUL, FAST, render_pixels, rendered
-from .pixel_fast import CPU_LANES, build_fast, no_fast_tables
+from .pixel_fast import CPU_LANES, build_fast
 
 # printout snapshot: the printout values, then fpixel, spixel, pixel value
 N_SNAP = N_REC + 3
@@ -69,10 +69,10 @@ def render_rows(row0, row1, P, Q, mask, src, cells, phi_state, Fhkl, pv_table, s
     row per block row with the first interpolation switch-off in that row;
     ``rec`` is scratch for the printout variables, which no row records.
     """
-    fcells, fweights, stale_after, Ff, FP, FQ = no_fast_tables()
     for r in prange(row1 - row0):
+        # no fast tables: the fast mode's code is compiled out of the faithful kernels
         render_block_row(FAITHFUL, r, row0, P, Q, mask, src, cells, phi_state, Fhkl, pv_table,
-                         fcells, fweights, stale_after, Ff, FP, FQ, stale, pcalls, interp,
+                         None, None, None, None, None, None, stale, pcalls, interp,
                          floatimage, omega_terms, events, rec)
 
 
@@ -128,9 +128,9 @@ def render_rows_serial(row0, row1, P, Q, mask, src, cells, phi_state, Fhkl, pv_t
     ``snaps``, followed by its fpixel, spixel and float value; returns
     the number of snapshots.
     """
-    fcells, fweights, stale_after, Ff, FP, FQ = no_fast_tables()
+    # no fast tables: the fast mode's code is compiled out of the faithful kernels
     return render_serial(FAITHFUL, row0, row1, P, Q, mask, src, cells, phi_state, Fhkl, pv_table,
-                         fcells, fweights, stale_after, Ff, FP, FQ, state,
+                         None, None, None, None, None, None, state,
                          floatimage, omega_terms, events, rec, snaps, print_f, print_s)
 
 

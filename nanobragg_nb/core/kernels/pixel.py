@@ -169,9 +169,11 @@ def render_pixels(mode, spixel, fpixel0, fpixel1, P, Q, mask, src, cells, phi_st
     for fpixel in range(fpixel0, fpixel1):
         if not rendered(fpixel, spixel, Q, mask):
             continue
-        flat = mode == FAST_ALL_FLAT
-        if mode == FAST:
-            flat = flat_loop_applies(FQ, interp)
+        flat = False
+        if fcells is not None:          # a kernel given no fast tables has this branch compiled out
+            flat = mode == FAST_ALL_FLAT
+            if mode == FAST:
+                flat = flat_loop_applies(FQ, interp)
         omega_base = omega_row + fpixel * nterm
         omega_n = 0
         event = False
@@ -263,8 +265,9 @@ def render_pixels(mode, spixel, fpixel0, fpixel1, P, Q, mask, src, cells, phi_st
                             pcalls += 1
                         trace("polar", polar)
 
-                        # fast mode: the phi and mosaic loops below as one flat float32 loop
-                        if flat:
+                        # fast mode: the phi and mosaic loops below as one flat float32 loop (compiled
+                        # only into kernels given the fast tables)
+                        if fcells is not None and flat:
                             sx = np.float32(scat_x)
                             sy = np.float32(scat_y)
                             sz = np.float32(scat_z)
