@@ -3,7 +3,7 @@ interpolation switch-off and the solid-angle sum, whatever the blocks and thread
 import numpy as np
 import pytest
 
-from nanobragg_nb.core.engines import cpu as engine, progress
+from nanobragg_nb.core.engines import cpu as engine, progress, settle
 from nanobragg_nb.core import rng
 from nanobragg_nb.programs.nanobragg.cparse import parse_args
 from nanobragg_nb.core.kernels import cpu, tables
@@ -59,7 +59,7 @@ CASES = {
 def test_blocks_reproduce_serial_order(name, block, tmp_path, monkeypatch):
     s, t = prepared(CASES[name], tmp_path, monkeypatch)
     image, omega_sum, first = serial_reference(s, t)
-    monkeypatch.setattr(engine, "_block_rows", lambda spixels, threads: block)
+    monkeypatch.setattr(settle, "block_rows", lambda spixels, threads: block)
     loop = engine.render(s, t, threads=2, progress=False)
     assert np.array_equal(loop.floatimage.view(np.uint32), image.view(np.uint32))
     assert loop.omega_sum == omega_sum
@@ -74,7 +74,7 @@ def test_fast_kernels_outside_the_flat_loop_are_the_faithful_ones(name, tmp_path
     fast = cpu.fast_args(t)
     fast[-1][FQ_EXACT] = 1
     monkeypatch.setattr(cpu, "fast_args", lambda tables: fast)
-    monkeypatch.setattr(engine, "_block_rows", lambda spixels, threads: 3)
+    monkeypatch.setattr(settle, "block_rows", lambda spixels, threads: 3)
     loop = engine.render(s, t, threads=2, progress=False, mode="fast")
     assert np.array_equal(loop.floatimage.view(np.uint32), image.view(np.uint32))
     assert loop.omega_sum == omega_sum

@@ -15,8 +15,9 @@ import numpy as np
 from ...errors import GeometryError, InputFileError
 from ...io.textfile import read_text_file, rows_without_a_number
 from ..setup import beam as beam_setup
+from ..setup.detector import pivot_and_turn
 from ..setup.sampling import phi_steps
-from ..setup.vec import cross, dot, rotate, rotate_axis, unitize, vec
+from ..setup.vec import cross, dot, rotate, unitize, vec
 from .config import AmorphousConfig
 
 __all__ = ["AmorphousConfig", "AmorphousSetup", "prepare", "read_stol_table"]
@@ -137,31 +138,8 @@ def _geometry(s, cfg, log):
     if math.isnan(s.close_distance):
         s.close_distance = ratio * s.distance
     s.distance = s.close_distance / ratio
-    pix0 = vec()
-    if cfg.pivot == "sample":
-        log.printf("pivoting detector around sample\n")
-        for i in (1, 2, 3):
-            pix0[i] = -s.Xclose * s.fdet_vector[i] - s.Yclose * s.sdet_vector[i] + s.close_distance * s.odet_vector[i]
-        rotate(pix0, pix0, rotx, roty, rotz)
-        rotate_axis(pix0, pix0, s.twotheta_axis, s.detector_twotheta)
-    for v in (s.fdet_vector, s.sdet_vector, s.odet_vector):
-        rotate(v, v, rotx, roty, rotz)
-    for v in (s.fdet_vector, s.sdet_vector, s.odet_vector):
-        rotate_axis(v, v, s.twotheta_axis, s.detector_twotheta)
-    if cfg.pivot == "beam":
-        log.printf("pivoting detector around direct beam spot\n")
-        for i in (1, 2, 3):
-            pix0[i] = -s.Xbeam * s.fdet_vector[i] - s.Ybeam * s.sdet_vector[i] + s.distance * s.beam_vector[i]
-    s.pix0_vector = pix0
-    s.Xclose = -dot(pix0, s.fdet_vector)
-    s.Yclose = -dot(pix0, s.sdet_vector)
-    s.close_distance = dot(pix0, s.odet_vector)
-    newvector = vec()
-    for i in (1, 2, 3):
-        newvector[i] = s.close_distance / ratio * s.beam_vector[i] - pix0[i]
-    s.Xbeam = dot(s.fdet_vector, newvector)
-    s.Ybeam = dot(s.sdet_vector, newvector)
-    s.distance = s.close_distance / ratio
+    (s.Xclose, s.Yclose), (s.Xbeam, s.Ybeam) = pivot_and_turn(s, cfg.pivot, rotx, roty, rotz, ratio,
+                                                              (s.Xclose, s.Yclose), (s.Xbeam, s.Ybeam), log)
 
 
 # C L1225-1260: the structure-factor table, with two guard points at each end

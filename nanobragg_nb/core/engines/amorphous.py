@@ -16,6 +16,7 @@ import numpy as np
 from ..kernels import amorphous
 from ..kernels.layouts import N_AL
 from .progress import Progress
+from .settle import block_rows
 
 
 @dataclass
@@ -25,11 +26,6 @@ class AmorphousLoopResult:
     floatimage: np.ndarray       #: flat float32, row-major (slow, fast)
     last: np.ndarray             #: (pixels, N_AL) when recorded, else (1, N_AL)
     omega_sum: float
-
-
-def _block_rows(spixels, threads):
-    per_thread = max(1, spixels // (64 * threads))
-    return threads * per_thread
 
 
 def render(s, t, threads=None, progress=True, serial=False, device="cpu"):
@@ -69,7 +65,7 @@ def render(s, t, threads=None, progress=True, serial=False, device="cpu"):
     if device == "cuda" and row < s.spixels:
         _render_rest_on_gpu(s, inputs, row, state, floatimage, last)
         row = s.spixels
-    block = _block_rows(s.spixels, threads)
+    block = block_rows(s.spixels, threads)
     while row < s.spixels:
         row1 = min(row + block, s.spixels)
         amorphous.render_rows_amorphous(row, row1, *inputs, state[0], state[1], floatimage, last)

@@ -36,11 +36,6 @@ class LoopResult:
     snapshots: list = field(default_factory=list)
 
 
-def _block_rows(spixels, threads):
-    per_thread = max(1, spixels // (64 * threads))
-    return threads * per_thread
-
-
 def render(s, t, threads=None, progress=True, printout=None, on_printout=None, mode="faithful"):
     """Render the float image of a prepared simulation on the CPU.
 
@@ -76,7 +71,7 @@ def render(s, t, threads=None, progress=True, printout=None, on_printout=None, m
     else:
         kernels = settle.row_kernels(t, mode)
         walk = settle.settle(t, floatimage, kernels)
-        for walk in settle.parallel_blocks(t, floatimage, walk, _block_rows(s.spixels, threads), kernels):
+        for walk in settle.parallel_blocks(t, floatimage, walk, settle.block_rows(s.spixels, threads), kernels):
             bar.update(walk.row)
     bar.close()
     return LoopResult(floatimage, walk.omega_sum, walk.event)

@@ -97,6 +97,12 @@ class Walk:
         self.omega_sum = cpu.omega_chain(self.omega_sum, row0, row1, t.Q, t.mask, omega_terms, t.omega_repeat)
 
 
+def block_rows(spixels, threads):
+    """Rows per parallel block: a whole number of rows per thread, about 64 blocks in all."""
+    per_thread = max(1, spixels // (64 * threads))
+    return threads * per_thread
+
+
 def has_settled(t, state):
     """Whether every later pixel enters with the same ``stale`` and ``pcalls`` as ``state``."""
     return state[0] == t.stale_saturated and state[1] >= t.pcalls_saturated

@@ -158,31 +158,9 @@ def geometry(s, cfg, log):
     if math.isnan(s.close_distance):
         s.close_distance = math.fabs(ratio * s.distance)
     s.distance = s.close_distance / ratio
-    pix0 = vec()
-    if s.pivot == "sample":
-        log.printf("pivoting detector around sample\n")
-        for i in (1, 2, 3):
-            pix0[i] = -s.Fclose * s.fdet_vector[i] - s.Sclose * s.sdet_vector[i] + s.close_distance * s.odet_vector[i]
-        rotate(pix0, pix0, rotx, roty, rotz)
-        rotate_axis(pix0, pix0, s.twotheta_axis, s.detector_twotheta)
-    for v in (s.fdet_vector, s.sdet_vector, s.odet_vector):
-        rotate(v, v, rotx, roty, rotz)
-    for v in (s.fdet_vector, s.sdet_vector, s.odet_vector):
-        rotate_axis(v, v, s.twotheta_axis, s.detector_twotheta)
-    if s.pivot == "beam":
-        log.printf("pivoting detector around direct beam spot\n")
-        for i in (1, 2, 3):
-            pix0[i] = -s.Fbeam * s.fdet_vector[i] - s.Sbeam * s.sdet_vector[i] + s.distance * s.beam_vector[i]
-    s.pix0_vector = pix0
-    s.Fclose = -dot(pix0, s.fdet_vector)
-    s.Sclose = -dot(pix0, s.sdet_vector)
-    s.close_distance = dot(pix0, s.odet_vector)
-    newvector = vec()
-    for i in (1, 2, 3):
-        newvector[i] = s.close_distance / ratio * s.beam_vector[i] - pix0[i]
-    s.Fbeam = dot(s.fdet_vector, newvector)
-    s.Sbeam = dot(s.sdet_vector, newvector)
-    s.distance = s.close_distance / ratio
+    (s.Fclose, s.Sclose), (s.Fbeam, s.Sbeam) = pivot_and_turn(s, s.pivot, rotx, roty, rotz, ratio,
+                                                              (s.Fclose, s.Sclose), (s.Fbeam, s.Sbeam), log)
+    pix0 = s.pix0_vector
     s.ORGX = s.Fclose / s.pixel_size + 0.5
     s.ORGY = s.Sclose / s.pixel_size + 0.5
     s.dials_origin = (1000.0 * dot(pix0, vec(+0, +0, +1)),
@@ -190,3 +168,47 @@ def geometry(s, cfg, log):
                       1000.0 * dot(pix0, vec(-1, +0, +0)))
     log.printf("XDS incident beam: %g %g %g\n", dot(s.beam_vector, s.fdet_vector),
                dot(s.beam_vector, s.sdet_vector), dot(s.beam_vector, s.odet_vector))
+
+
+def pivot_and_turn(s, pivot, rotx, roty, rotz, ratio, close, beam_spot, log):
+    """pix0 from the pivot, the detector's axes turned, then the near point, beam centre and distance again.
+
+    nanoBragg.c (L1716-1758) and nonBragg.c (L1179-1221) do this alike. ``close`` and ``beam_spot`` are the
+    (fast, slow) near point and beam centre on the detector, in metres (nanoBragg's Fclose, Sclose and
+    Fbeam, Sbeam; nonBragg's Xclose, Yclose and Xbeam, Ybeam); they come back recomputed. Sets
+    ``s.pix0_vector``, ``s.close_distance``, ``s.distance`` and turns ``s.fdet_vector``, ``s.sdet_vector``
+    and ``s.odet_vector`` in place.
+
+    Returns
+    -------
+    (tuple, tuple)
+        The near point and the beam centre, (fast, slow) each.
+    """
+    fclose, sclose = close
+    fbeam, sbeam = beam_spot
+    pix0 = vec()
+    if pivot == "sample":
+        log.printf("pivoting detector around sample\n")
+        for i in (1, 2, 3):
+            pix0[i] = -fclose * s.fdet_vector[i] - sclose * s.sdet_vector[i] + s.close_distance * s.odet_vector[i]
+        rotate(pix0, pix0, rotx, roty, rotz)
+        rotate_axis(pix0, pix0, s.twotheta_axis, s.detector_twotheta)
+    for v in (s.fdet_vector, s.sdet_vector, s.odet_vector):
+        rotate(v, v, rotx, roty, rotz)
+    for v in (s.fdet_vector, s.sdet_vector, s.odet_vector):
+        rotate_axis(v, v, s.twotheta_axis, s.detector_twotheta)
+    if pivot == "beam":
+        log.printf("pivoting detector around direct beam spot\n")
+        for i in (1, 2, 3):
+            pix0[i] = -fbeam * s.fdet_vector[i] - sbeam * s.sdet_vector[i] + s.distance * s.beam_vector[i]
+    s.pix0_vector = pix0
+    fclose = -dot(pix0, s.fdet_vector)
+    sclose = -dot(pix0, s.sdet_vector)
+    s.close_distance = dot(pix0, s.odet_vector)
+    newvector = vec()
+    for i in (1, 2, 3):
+        newvector[i] = s.close_distance / ratio * s.beam_vector[i] - pix0[i]
+    fbeam = dot(s.fdet_vector, newvector)
+    sbeam = dot(s.sdet_vector, newvector)
+    s.distance = s.close_distance / ratio
+    return (fclose, sclose), (fbeam, sbeam)
