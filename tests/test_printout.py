@@ -78,3 +78,37 @@ def test_printout_of_a_pixel_without_lattice_shows_the_loader_state(case, tmp_pa
     printed_hkl, printed_F = _printout(args)
     assert printed_hkl == hkl_line
     assert printed_F.startswith(f" F_cell={F_cell}  F_latt=") and printed_F.endswith("   I = 0")
+
+
+def _log(args):
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert run(args) == 0
+    return out.getvalue().splitlines()
+
+
+def test_nan_cell_angles_keep_the_sign_of_the_c(tmp_path, monkeypatch):
+    # alpha = 180 degrees: a singular cell, every length and angle NaN; atan2 passes the
+    # cosine's -nan on as glibc does (Python's math.atan2 would make it +nan)
+    monkeypatch.chdir(tmp_path)
+    lines = _log("-default_F 1 -cell 30 35 40 180 90 90 -detpixels 32 -seed 1".split())
+    assert "Unit Cell: -nan -nan -nan -nan -nan -nan" in lines
+    assert "Recp Cell: -nan -nan -nan -nan -nan -nan" in lines
+
+
+def test_gauss_lattice_factor_of_a_nan_pixel_is_the_c_s_positive_nan(tmp_path, monkeypatch):
+    # -distance 0 on a curved detector: every position is -nan; the C's negation in
+    # exp(-(rad_star_sqr / 0.63 * fudge)) turns it into +nan, which F_latt and I keep
+    monkeypatch.chdir(tmp_path)
+    lines = _log(("-cell 30 35 40 90 90 90 -default_F 10 -curved_det -distance 0 -detpixels 32 -gauss_xtal "
+                  "-nointerpolate -seed 1 -printout_pixel 5 7").split())
+    at = lines.index("   5    7 : stol = -nan or -nan")
+    assert lines[at + 1:at + 8] == [
+        "at -nan -nan -nan",
+        "hkl= -nan -nan -nan  hkl0= -2147483648 -2147483648 -2147483648",
+        " F_cell=10  F_latt=nan   I = nan",
+        "I/steps             nan",
+        "polar              -nan",
+        "omega              -nan",
+        "capfrac               1",
+    ]
