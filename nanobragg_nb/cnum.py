@@ -84,6 +84,20 @@ def ieee_div(a, b):
     return math.copysign(math.inf, a) * math.copysign(1.0, b)
 
 
+def c_atan2(y, x):
+    """glibc's ``atan2(y, x)`` on x86-64: a NaN argument is returned, x's when both are.
+
+    glibc returns ``x + y`` there, and SSE addition gives its first NaN operand;
+    Python's ``math.atan2`` returns +NaN instead, and Python's own ``x + y``
+    the second operand's NaN, so the choice is made explicitly.
+    """
+    if math.isnan(x):
+        return x
+    if math.isnan(y):
+        return y
+    return math.atan2(y, x)
+
+
 def to_int32(value):
     """Wrap an integer to a 32-bit signed int, as a C cast from long to int does."""
     value &= 0xFFFFFFFF

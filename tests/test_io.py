@@ -599,3 +599,13 @@ def test_temporary_name_fits_the_file_system(tmp_path):
         assert len(os.path.basename(tmp)) <= 255 and tmp.endswith(f".{os.getpid()}.tmp")
         open(tmp, "wb").close()
         os.unlink(tmp)
+
+
+def test_c_atan2_returns_the_nan_argument_as_glibc_does():
+    # glibc's atan2(+nan, -nan) is -nan and atan2(-nan, +nan) is +nan (x's NaN, then y's)
+    from nanobragg_nb.cnum import c_atan2
+    plus, minus = math.nan, -math.nan
+    signs = [math.copysign(1.0, c_atan2(y, x)) for y, x in
+             ((plus, minus), (minus, plus), (minus, 1.0), (1.0, minus), (plus, 1.0), (1.0, plus))]
+    assert signs == [-1.0, 1.0, -1.0, -1.0, 1.0, 1.0]
+    assert c_atan2(1.0, -2.0) == math.atan2(1.0, -2.0)

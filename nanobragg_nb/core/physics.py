@@ -9,7 +9,34 @@ operation order of nanoBragg.c, so the results carry the C's bits.
 """
 import math
 
-from numba.extending import register_jitable
+from numba.extending import intrinsic, overload, register_jitable
+
+
+def negated(x):
+    """``-x``, the sign bit flipped even when ``x`` is a NaN, as the C's negation does.
+
+    LLVM treats the sign of a NaN from arithmetic as unspecified, so it folds a
+    negation into the product or quotient it negates (``-(r / 0.63 * fudge)``
+    becomes ``r / 0.63 * -fudge``); gcc negates the result, and a NaN then
+    changes sign (-nan in, +nan out). The CPU lowering fences the operand so
+    that the negation stays last; the GPU's (registered by
+    :mod:`nanobragg_nb.core.kernels.cuda`) is a plain ``-x``, since its NaNs
+    are canonical and carry no x86 sign anyway.
+    """
+    return -x
+
+
+@intrinsic
+def _fenced_negation(typingctx, x):
+    def codegen(context, builder, signature, args):
+        fence = builder.module.declare_intrinsic("llvm.arithmetic.fence", [args[0].type])
+        return builder.fneg(builder.call(fence, args))
+    return x(x), codegen
+
+
+@overload(negated, target="cpu")
+def _negated_cpu(x):
+    return lambda x: _fenced_negation(x)
 
 
 # C L3291-3295: sincg, Fourier transform of a grating

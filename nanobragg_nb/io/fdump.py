@@ -67,8 +67,9 @@ def read_fdump(path):
     Returns
     -------
     HKLTable
-        With ``hkls = h_range*k_range*l_range`` and log
-        ``"reading Fs from <path>\\n"``.  Data missing at the end of the
+        With ``hkls = h_range*k_range*l_range``, log
+        ``"reading Fs from <path>\\n"`` and ``last_record`` holding the read
+        loop's final counters.  Data missing at the end of the
         file are left 0 (a warning is written on stderr).
 
     Raises
@@ -102,5 +103,7 @@ def read_fdump(path):
         raw = raw + bytes(need - len(raw))
     flat[:] = np.frombuffer(raw, dtype=np.float64)
     hkls = int_mul(h_range, k_range, l_range)
+    # the read loop's counters end at range + 1; h, k, l, l0 and F_cell are not assigned
+    variables = (0.0, 0.0, 0.0, h_range + 1, k_range + 1, 0, 0.0)
     return HKLTable(Fhkl, h_min, h_max, k_min, k_max, l_min, l_max,
-                    h_range, k_range, l_range, hkls, log)
+                    h_range, k_range, l_range, hkls, log, variables)

@@ -46,8 +46,9 @@ class HKLTable:
     l_range: int
     hkls: int
     log: str
-    #: the C's h, k, l, h0, k0, l0 and F_cell after reading (the last record read),
-    #: which -printout shows for a pixel that never assigns them
+    #: the C's h, k, l, h0, k0, l0 and F_cell as the loader leaves them, which
+    #: -printout shows for a pixel that never assigns them (see :func:`read_hkl`;
+    #: a variable the C never assigned is 0, what its serial build prints)
     last_record: tuple = (0.0, 0.0, 0.0, 0, 0, 0, 0.0)
 
 
@@ -193,13 +194,13 @@ def read_hkl(path, default_F):
     """
     data = read_bytes(path, "HKL file", cprintf("ERROR: unable to open %s.", path), text=True)
     log = [cprintf("counting entries in %s\n", path)]
-    (h, k, l, _F), last = scan_records(data, "%lg%lg%lg%lg")
+    (h, k, l, _F), first_pass_end = scan_records(data, "%lg%lg%lg%lg")
     hkls = h.size
     log.extend(_non_integer_warnings(h, k, l))
     # int variables compared with doubles, and doubles assigned to them
     h_min, k_min, l_min = (_track_min(x, 1000000000) for x in (h, k, l))
     h_max, k_max, l_max = (_track_max(x, -1000000000) for x in (h, k, l))
-    _warn_stop(path, data, last, "reading")
+    _warn_stop(path, data, first_pass_end, "reading")
 
     h_range = int_add(h_max, -h_min, 1)
     k_range = int_add(k_max, -k_min, 1)
@@ -233,13 +234,43 @@ def read_hkl(path, default_F):
         _warn_stop(path, data, last, f"the second pass (integer h k l), after {h0.size} of {hkls} records,",
                    "a valid field (h, k and l must be integers here)")
 
-    last = (float(h[-1]), float(k[-1]), float(l[-1])) if hkls else (0.0, 0.0, 0.0)
-    if h0.size:
-        last += (int(h0[-1]), int(k0[-1]), int(l0[-1]), float(F_cell[-1]))
-    else:
-        last += (0, 0, 0, float(_F[-1]) if hkls else 0.0)
+    variables = _reader_variables((h, k, l, _F), first_pass_end, (h0, k0, l0, F_cell), last,
+                                  (h_range, k_range, l_range), default_F != 0.0)
     return HKLTable(Fhkl, h_min, h_max, k_min, k_max, l_min, l_max,
-                    h_range, k_range, l_range, hkls, "".join(log), last)
+                    h_range, k_range, l_range, hkls, "".join(log), variables)
+
+
+def _last_assigned(columns, end, start):
+    """What ``fscanf`` leaves in its targets after a ``while (4 == fscanf(...))`` loop.
+
+    Each target holds the last record read, overwritten by the conversions
+    that the call ending the loop assigned before it failed.
+    """
+    values = list(start)
+    for field, column in enumerate(columns):
+        if column.size:
+            values[field] = column[-1].item()
+    if end.count != EOF:
+        values[:end.count] = end.values[:end.count]
+    return values
+
+
+def _reader_variables(first, first_end, second, second_end, ranges, default_fill):
+    """h, k, l, h0, k0, l0 and F_cell as the C's HKL reader leaves them.
+
+    h, k, l come from the first pass; h0, k0, l0 are the loop counters of the
+    table allocation (``<= range``, so range + 1 at the end; l0 untouched),
+    then of the default_F fill (``< range``, so range), then the targets of the
+    second pass; F_cell is the last value either pass assigned.
+    """
+    h_range, k_range, l_range = ranges
+    h, k, l, F_cell = _last_assigned(first, first_end, (0.0, 0.0, 0.0, 0.0))
+    h0, k0, l0 = h_range + 1, k_range + 1, 0
+    if default_fill:
+        # every range is at least 1 here, so every loop of the fill runs
+        h0, k0, l0 = h_range, k_range, l_range
+    h0, k0, l0, F_cell = _last_assigned(second, second_end, (h0, k0, l0, F_cell))
+    return (float(h), float(k), float(l), int(h0), int(k0), int(l0), float(F_cell))
 
 
 def _store(path, Fhkl, hkl, minima, F_cell):

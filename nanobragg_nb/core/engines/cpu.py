@@ -82,7 +82,8 @@ def printout_initial_values(s):
 
     -printout shows the last values assigned; a pixel that assigns none (every
     source beyond -dmin, or every F_latt zero) shows these: the cell vectors in
-    metres and the last record the structure-factor reader read.
+    metres and h, k, l, h0, k0, l0, F_cell as the structure-factor loader left
+    them (h0, k0, l0 are its loop counters and fscanf targets).
     """
     from ..kernels.pixel import R_A, R_B, R_C, R_F_CELL, R_H, R_H0
     rec = np.zeros(N_REC)

@@ -27,6 +27,7 @@ import numba
 from numba import cuda
 from numba.extending import register_jitable
 
+from ..physics import negated
 from ..physics_fast import floor32
 from . import cuda_toolchain as toolchain
 from .pixel import FAITHFUL, FAST_ALL_FLAT, Q_FPIXELS, Q_OMEGA_TERMS, render_pixels, rendered
@@ -46,6 +47,10 @@ if not SIMULATOR:
     @_cuda_overload(floor32, target="cuda")
     def _floor32_cuda(x):
         return lambda x: libdevice.floorf(x)
+
+    @_cuda_overload(negated, target="cuda")
+    def _negated_cuda(x):
+        return lambda x: -x
 
     CACHE = toolchain.stamp_cache_with_package_sources()
 else:

@@ -28,7 +28,7 @@ import numpy as np
 from numba.extending import register_jitable
 
 from ...cnum import INT_MIN, c_ceil_int, c_floor_int
-from ..physics import dot, magnitude, polarization_factor, polin3, rotate_axis, sinc3, sincg, unitize
+from ..physics import dot, magnitude, negated, polarization_factor, polin3, rotate_axis, sinc3, sincg, unitize
 # the offsets into the parameter arrays P, Q, FP, FQ and the printout record rec (see layouts)
 from .layouts import (FP_NA, FP_NB, FP_NC, FQ_KDIM, FQ_LDIM, FQ_NEAREST, FQ_NLOOP, GAUSS, N_REC, P_ASTAR, P_BEAM,
                       P_BSTAR, P_CLOSE_DISTANCE, P_CSTAR, P_DEFAULT_F, P_DISTANCE, P_DMIN, P_FDET, P_FLUENCE, P_FUDGE,
@@ -340,7 +340,7 @@ def render_pixels(mode, spixel, fpixel0, fpixel1, P, Q, mask, src, cells, phi_st
                                         + (l - l0) * (l - l0) * Nc * Nc
                                     F_latt = Na * Nb * Nc * 0.723601254558268 * sinc3(math.pi * math.sqrt(hrad_sqr * fudge))
                                 if xtal_shape == GAUSS:
-                                    F_latt = Na * Nb * Nc * math.exp(-(rad_star_sqr / 0.63 * fudge))
+                                    F_latt = Na * Nb * Nc * math.exp(negated(rad_star_sqr / 0.63 * fudge))
                                 if xtal_shape == TOPHAT:
                                     F_latt = Na * Nb * Nc * (1.0 if rad_star_sqr * fudge < 0.3969 else 0.0)
                                 trace("F_latt", F_latt)

@@ -7,7 +7,7 @@ from ..config import RTD
 from ...cnum import ceil_to_int
 from ...io.matrix import read_mosflm_matrix
 from .. import rng
-from ...cnum import angle
+from ...cnum import angle, c_atan2
 from .vec import cross, dot, rescale, rotate, scale, vec
 
 DBL_MIN = sys.float_info.min
@@ -122,7 +122,7 @@ def _angles(lengths, recip, V, dots, labels, header, log):
         for (ls, lc), sv, cv in zip(labels, sins, coss):
             log.printf(ls, sv)
             log.printf(lc, cv)
-    return tuple(math.atan2(_clamp_sin(sv), _clamp_cos(cv)) for sv, cv in zip(sins, coss))
+    return tuple(c_atan2(_clamp_sin(sv), _clamp_cos(cv)) for sv, cv in zip(sins, coss))
 
 
 # C L1923-2047: real-space vectors, regenerated reciprocal vectors, printout

@@ -16,6 +16,8 @@ class NoStructureFactors:
     h_min = h_max = k_min = k_max = l_min = l_max = 0
     h_range = k_range = l_range = 0
     hkls = 0
+    #: h, k, l, h0, k0, l0, F_cell: none is assigned (0, what the C's serial build prints)
+    last_record = (0.0, 0.0, 0.0, 0, 0, 0, 0.0)
 
 
 # C L2104-2257: read -hkl (and write the Fdump cache) or read the Fdump cache
@@ -40,9 +42,20 @@ def load(s, cr, log, write_cache=True):
                 log.write(write_fdump(cr.dump_file, table))
             except OutputError:
                 log.printf("WARNING: unable to open dump file: %s\n", cr.dump_file)
+            else:
+                _set_loop_counters(table, table.h_range + 1, table.k_range + 1)
     s.hkl = table
     if table.hkls == 0:
         s.interpolate = 0
+    if s.interpolate:
+        # the C's allocation of its 6x6x6 interpolation buffer ends its loops here
+        _set_loop_counters(table, 6, 6)
+
+
+def _set_loop_counters(table, h0, k0):
+    """Record the final h0, k0 of a C loop over the table (its l0 is untouched)."""
+    h, k, l, _h0, _k0, l0, F_cell = table.last_record
+    table.last_record = (h, k, l, h0, k0, l0, F_cell)
 
 
 # C L2261-2303: the -stol/-4stol/-Q table is read (and must not be empty) but never used

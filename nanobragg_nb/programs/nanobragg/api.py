@@ -21,7 +21,7 @@ import numpy as np
 from ...core.engines import cpu as engine
 from ...core.engines.progress import progress_line, rendered_count_before, rendered_mask
 from ...core import images, rng
-from ...cnum import ieee_div
+from ...cnum import c_atan2, ieee_div
 from ...core.kernels import cpu, tables
 from ...core.kernels.pixel import (N_REC, R_A, R_B, R_C, R_CAPTURE, R_F_CELL, R_F_LATT, R_H, R_H0, R_I, R_OMEGA,
                                    R_POLAR, R_POS, R_STOL)
@@ -208,7 +208,7 @@ def _interpolation_warning(s, t, event, log, glue):
 def _printout(s, snap, log):
     fpixel, spixel = int(snap[N_REC]), int(snap[N_REC + 1])
     x, y, z = snap[R_POS:R_POS + 3]
-    twotheta = math.atan2(math.sqrt(y * y + z * z), x)
+    twotheta = c_atan2(math.sqrt(y * y + z * z), x)
     test = math.sin(twotheta / 2.0) / (s.lambda0 * 1e10)
     p = log.printf
     p("%4d %4d : stol = %g or %g\n", fpixel, spixel, snap[R_STOL], test)
