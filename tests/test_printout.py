@@ -10,6 +10,7 @@ output for these arguments (F_latt, never assigned in the C, is left out).
 import contextlib
 import io
 
+import numpy as np
 import pytest
 
 from nanobragg_nb.programs.nanobragg.command import run
@@ -112,3 +113,28 @@ def test_gauss_lattice_factor_of_a_nan_pixel_is_the_c_s_positive_nan(tmp_path, m
         "omega              -nan",
         "capfrac               1",
     ]
+
+
+def test_nan_pixels_carry_the_c_s_sign(tmp_path, monkeypatch):
+    # test (+nan) times polar and omega (-nan each): x86 returns the first operand's NaN, and the C's
+    # left operand is test, so the pixels are +nan (0x7fc00000) and the statistics print "nan"
+    monkeypatch.chdir(tmp_path)
+    lines = _log(("-cell 30 35 40 90 90 90 -default_F 10 -curved_det -distance 0 -detpixels 32 -gauss_xtal "
+                  "-nointerpolate -seed 1").split())
+    image = np.fromfile(tmp_path / "floatimage.bin", dtype=np.uint32)
+    assert set(image.tolist()) == {0x7FC00000}
+    assert "mean= nan rms= nan rmsd= nan" in lines
+    assert "nan photons on noise image (0 overloads)" in lines
+
+
+def test_c_product_returns_the_first_nan():
+    from numba import njit
+
+    from nanobragg_nb.core.physics import c_product
+    plus, minus = float("nan"), -float("nan")
+    compiled = njit(lambda a, b: c_product(a, b))
+    for product in (compiled, c_product):
+        assert np.signbit(product(plus, minus)) == np.signbit(plus)
+        assert np.signbit(product(minus, plus)) == np.signbit(minus)
+        assert np.signbit(product(3.0, minus)) and np.isnan(product(3.0, minus))
+        assert product(3.0, 2.0) == 6.0

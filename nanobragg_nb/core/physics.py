@@ -39,6 +39,38 @@ def _negated_cpu(x):
     return lambda x: _fenced_negation(x)
 
 
+def c_product(a, b):
+    """``a * b`` as x86's ``mulsd a, b`` computes it: when both are NaN, ``a``'s NaN (its sign included).
+
+    Which NaN a product of two NaNs carries is, on x86, the first operand's;
+    gcc keeps the C's left operand first (``test *= polar``), while LLVM may
+    swap a product's operands. Where both are NaN this returns ``a``; every
+    other result is the product's own bits.
+    """
+    product = a * b
+    if a != a:
+        return a
+    return product
+
+
+@overload(c_product, target="cpu")
+def _c_product_cpu(a, b):
+    def impl(a, b):
+        product = a * b
+        if a != a:
+            return _fenced(a)
+        return product
+    return impl
+
+
+@intrinsic
+def _fenced(typingctx, x):
+    def codegen(context, builder, signature, args):
+        fence = builder.module.declare_intrinsic("llvm.arithmetic.fence", [args[0].type])
+        return builder.call(fence, args)
+    return x(x), codegen
+
+
 # C L3291-3295: sincg, Fourier transform of a grating
 @register_jitable
 def sincg(x, N):

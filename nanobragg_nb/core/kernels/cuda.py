@@ -27,7 +27,7 @@ import numba
 from numba import cuda
 from numba.extending import register_jitable
 
-from ..physics import negated
+from ..physics import c_product, negated
 from ..physics_fast import floor32
 from . import cuda_toolchain as toolchain
 from .pixel import FAITHFUL, FAST_ALL_FLAT, Q_FPIXELS, Q_OMEGA_TERMS, render_pixels, rendered
@@ -51,6 +51,10 @@ if not SIMULATOR:
     @_cuda_overload(negated, target="cuda")
     def _negated_cuda(x):
         return lambda x: -x
+
+    @_cuda_overload(c_product, target="cuda")
+    def _c_product_cuda(a, b):
+        return lambda a, b: a * b
 
     CACHE = toolchain.stamp_cache_with_package_sources()
 else:

@@ -28,7 +28,8 @@ import numpy as np
 from numba.extending import register_jitable
 
 from ...cnum import INT_MIN, c_ceil_int, c_floor_int
-from ..physics import dot, magnitude, negated, polarization_factor, polin3, rotate_axis, sinc3, sincg, unitize
+from ..physics import (c_product, dot, magnitude, negated, polarization_factor, polin3, rotate_axis, sinc3, sincg,
+                       unitize)
 # the offsets into the parameter arrays P, Q, FP, FQ and the printout record rec (see layouts)
 from .layouts import (FP_NA, FP_NB, FP_NC, FQ_KDIM, FQ_LDIM, FQ_NEAREST, FQ_NLOOP, GAUSS, N_REC, P_ASTAR, P_BEAM,
                       P_BSTAR, P_CLOSE_DISTANCE, P_CSTAR, P_DEFAULT_F, P_DISTANCE, P_DMIN, P_FDET, P_FLUENCE, P_FUDGE,
@@ -428,11 +429,11 @@ def render_pixels(mode, spixel, fpixel0, fpixel1, P, Q, mask, src, cells, phi_st
         # C L3031-3038: photons per pixel; corrections not yet applied per sub-pixel
         test = P[P_R_E_SQR] * P[P_FLUENCE] * I / Q[Q_STEPS]
         if not oversample_thick:
-            test *= capture_fraction
+            test = c_product(test, capture_fraction)
         if not oversample_polar:
-            test *= polar
+            test = c_product(test, polar)
         if not oversample_omega:
-            test *= omega_pixel
+            test = c_product(test, omega_pixel)
         trace("pixel", test)
         if record:
             rec[R_POS] = pos_x
