@@ -14,6 +14,7 @@ import sys
 from . import errors
 from .errors import NanoBraggError, OutputError
 from .interrupt import sigint_guard
+from .startup import quiet_collector
 
 #: subcommands: name -> module with main(argv) -> exit status
 SUBCOMMANDS = {"audit": "nanobragg_nb.audit.blocks", "compare": "nanobragg_nb.audit.compare",
@@ -25,7 +26,9 @@ def run(argv):
     """Run a subcommand, or the nanoBragg program; returns the exit status."""
     if argv and argv[0] in SUBCOMMANDS:
         import importlib
-        return importlib.import_module(SUBCOMMANDS[argv[0]]).main(argv[1:])
+        with quiet_collector():
+            subcommand = importlib.import_module(SUBCOMMANDS[argv[0]])
+        return subcommand.main(argv[1:])
     from .programs.nanobragg.command import run as run_nanobragg
     return run_nanobragg(argv)
 

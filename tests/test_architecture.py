@@ -10,7 +10,7 @@ PACKAGE = REPO / "nanobragg_nb"
 #: the layers from the bottom up, by module-name prefix (the longest prefix that matches decides)
 LAYERS = [
     ("foundation", ("nanobragg_nb.errors", "nanobragg_nb.cnum", "nanobragg_nb.version", "nanobragg_nb.jit_cache",
-                    "nanobragg_nb.interrupt")),
+                    "nanobragg_nb.interrupt", "nanobragg_nb.startup")),
     ("file formats", ("nanobragg_nb.io",)),
     ("core: numerics", ("nanobragg_nb.core.config", "nanobragg_nb.core.log", "nanobragg_nb.core.physics",
                         "nanobragg_nb.core.physics_fast", "nanobragg_nb.core.views", "nanobragg_nb.core.rng",

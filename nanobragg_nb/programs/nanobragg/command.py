@@ -15,6 +15,7 @@ import re
 import sys
 
 from ...errors import ArgumentError
+from ...startup import quiet_collector
 
 
 #: our options: name -> number of values ("?" for an optional one)
@@ -162,13 +163,14 @@ def run(argv):
     if "--demo" in own:
         from .demo import run_demo
         return run_demo(own["--demo"][0] if own["--demo"] else "nanobragg_demo", own, rest, run)
-    import numpy as np
+    with quiet_collector():
+        import numpy as np
 
-    from .api import simulate
-    from .cparse import parse_args, print_warnings
-    from ...core.log import Log
-    from .outputs import FileWriter
-    from .preflight import check_run, input_warnings, setup_check
+        from .api import simulate
+        from .cparse import parse_args, print_warnings
+        from ...core.log import Log
+        from .outputs import FileWriter
+        from .preflight import check_run, input_warnings, setup_check
     threads = _threads(own)
     if threads:
         import numba
