@@ -13,8 +13,9 @@ from typing import Optional
 
 import numpy as np
 
-from ...cnum import atof, atoi, double_to_int, to_int32
+from ...cnum import atof, atoi, double_to_int
 from ...errors import ArgumentError
+from ..c_args import milli, negated_seed, set_both, set_flag, set_value
 from ..nanobragg.cparse import Rule, has, has_len
 from .psf import PSF_TYPES, UNKNOWN
 
@@ -68,33 +69,6 @@ class NoisifyConfig:
         return self.seed if self.seed is not None else -int(time.time())
 
 
-def _set(name, convert):
-    def action(cfg, vals):
-        setattr(cfg, name, convert(vals[0]))
-    return action
-
-
-def _flag(name, value):
-    def action(cfg, vals):
-        setattr(cfg, name, value)
-    return action
-
-
-def _mm(v):
-    return atof(v) / 1000.0
-
-
-def _neg_seed(v):
-    return to_int32(-atoi(v))
-
-
-def _both(first, second, convert):
-    def action(cfg, vals):
-        setattr(cfg, first, convert(vals[0]))
-        setattr(cfg, second, convert(vals[0]))
-    return action
-
-
 def _psf(cfg, vals):
     cfg.psftype = UNKNOWN
     cfg.unknown_psf = None
@@ -107,68 +81,71 @@ def _psf(cfg, vals):
 
 #: The C's argument tests, in order (noisify.c L172-318).
 RULES = (
-    Rule(172, ("-lambda",), has("-lambda"), 1, _set("lambda_A", atof), "A", "1",
+    Rule(172, ("-lambda",), has("-lambda"), 1, set_value("lambda_A", atof), "A", "1",
          "wavelength, written into the header"),
-    Rule(177, ("-Xbeam",), has("-Xbeam"), 1, _set("Xbeam_m", _mm), "mm", "centre", "beam centre X for the header"),
-    Rule(181, ("-Ybeam",), has("-Ybeam"), 1, _set("Ybeam_m", _mm), "mm", "centre",
+    Rule(177, ("-Xbeam",), has("-Xbeam"), 1, set_value("Xbeam_m", milli), "mm", "centre",
+         "beam centre X for the header"),
+    Rule(181, ("-Ybeam",), has("-Ybeam"), 1, set_value("Ybeam_m", milli), "mm", "centre",
          "beam centre Y (the header gets detsize-Ybeam)"),
-    Rule(185, ("-distance",), has("-distance"), 1, _set("distance_m", _mm), "mm", "100", "distance for the header"),
-    Rule(189, ("-detsize",), has_len("-detsize", 8), 1, _both("detsize_x_m", "detsize_y_m", _mm), "mm", "102.4",
+    Rule(185, ("-distance",), has("-distance"), 1, set_value("distance_m", milli), "mm", "100",
+         "distance for the header"),
+    Rule(189, ("-detsize",), has_len("-detsize", 8), 1, set_both("detsize_x_m", "detsize_y_m", milli), "mm", "102.4",
          "detector size, both axes (only used when neither pixel count is known)"),
-    Rule(194, ("-detsize_x",), has("-detsize_x"), 1, _set("detsize_x_m", _mm), "mm", "102.4", "detector size X"),
-    Rule(198, ("-detsize_y",), has("-detsize_y"), 1, _set("detsize_y_m", _mm), "mm", "102.4", "detector size Y"),
-    Rule(202, ("-detpixels",), has_len("-detpixels", 10), 1, _both("xpixels", "ypixels", atoi), "pixels",
+    Rule(194, ("-detsize_x",), has("-detsize_x"), 1, set_value("detsize_x_m", milli), "mm", "102.4", "detector size X"),
+    Rule(198, ("-detsize_y",), has("-detsize_y"), 1, set_value("detsize_y_m", milli), "mm", "102.4", "detector size Y"),
+    Rule(202, ("-detpixels",), has_len("-detpixels", 10), 1, set_both("xpixels", "ypixels", atoi), "pixels",
          "from the file", "pixels on both axes"),
-    Rule(206, ("-detpixels_x",), has("-detpixels_x"), 1, _set("xpixels", atoi), "pixels", "from the file",
+    Rule(206, ("-detpixels_x",), has("-detpixels_x"), 1, set_value("xpixels", atoi), "pixels", "from the file",
          "pixels on the fast axis"),
-    Rule(210, ("-detpixels_y",), has("-detpixels_y"), 1, _set("ypixels", atoi), "pixels", "from the file",
+    Rule(210, ("-detpixels_y",), has("-detpixels_y"), 1, set_value("ypixels", atoi), "pixels", "from the file",
          "pixels on the slow axis"),
-    Rule(214, ("-pixel",), has("-pixel"), 1, _set("pixel_m", _mm), "mm", "0.1", "pixel size"),
+    Rule(214, ("-pixel",), has("-pixel"), 1, set_value("pixel_m", milli), "mm", "0.1", "pixel size"),
     Rule(218, ("-psf",), has_len("-psf", 4), 1, _psf, "gauss\\|fiber", "none",
          "point-spread function (matched as a substring of the value); any other value is an error here "
          "(the C warns and goes on without a PSF)", needs_value=True),
-    Rule(225, ("-psf_radius",), has("-psf_rad"), 1, _set("psf_radius", lambda v: double_to_int(atof(v))),
+    Rule(225, ("-psf_radius",), has("-psf_rad"), 1, set_value("psf_radius", lambda v: double_to_int(atof(v))),
          "pixels", "auto", "rendering radius of the PSF (read with atof, truncated)"),
     Rule(229, ("-psf_fwhm", "-psf_size", "-psf_width"), has("-psf_si", "-psf_fw", "-psf_wi"), 1,
-         _set("psf_fwhm_m", lambda v: float(np.float32(atof(v) / 1e6))), "um", "46", "PSF full width at half maximum"),
-    Rule(233, ("-fluence",), has("-fluence"), 1, _set("fluence", atof), "photons/m^2", "1.25932e+29",
+         set_value("psf_fwhm_m", lambda v: float(np.float32(atof(v) / 1e6))), "um", "46",
+         "PSF full width at half maximum"),
+    Rule(233, ("-fluence",), has("-fluence"), 1, set_value("fluence", atof), "photons/m^2", "1.25932e+29",
          "fluence; the default puts the input on a photons/pixel scale"),
     Rule(237, ("-floatfile", "-floatimage", "-bin"), has("-floatfile", "-floatimage", "-bin"), 1,
-         _set("floatfile", str), "file", "", "the input float image (any argument containing "
+         set_value("floatfile", str), "file", "", "the input float image (any argument containing "
          "floatimage.bin names it too)"),
-    Rule(242, ("-header",), has("-header"), 1, _set("headerfile", str), "file", "",
+    Rule(242, ("-header",), has("-header"), 1, set_value("headerfile", str), "file", "",
          "SMV image whose header (size, pixel, distance, wavelength, beam centre) is used and copied"),
-    Rule(246, ("-pgmfile", "-pgmimage"), has("-pgmfile", "-pgmimage"), 1, _set("pgmfile", str), "file",
+    Rule(246, ("-pgmfile", "-pgmimage"), has("-pgmfile", "-pgmimage"), 1, set_value("pgmfile", str), "file",
          "image.pgm", "8-bit PGM of the noiseless image"),
-    Rule(250, ("-intfile", "-intimage"), has("-intfile", "-intimage"), 1, _set("intfile", str), "file",
+    Rule(250, ("-intfile", "-intimage"), has("-intfile", "-intimage"), 1, set_value("intfile", str), "file",
          "intimage.img", "noiseless SMV image"),
-    Rule(254, ("-bits",), has("-bits"), 1, _set("intimage_bits", atoi), "", "16",
+    Rule(254, ("-bits",), has("-bits"), 1, set_value("intimage_bits", atoi), "", "16",
          "16 or 32-bit pixels; any other value writes the header without its first lines and no pixels"),
-    Rule(258, ("-noisefile", "-noiseimage"), has("-noisefile", "-noiseimage"), 1, _set("noisefile", str), "file",
+    Rule(258, ("-noisefile", "-noiseimage"), has("-noisefile", "-noiseimage"), 1, set_value("noisefile", str), "file",
          "noiseimage.img", "SMV image with noise"),
-    Rule(262, ("-nonoise",), has("-nonoise"), 0, _flag("calculate_noise", False), "", "",
+    Rule(262, ("-nonoise",), has("-nonoise"), 0, set_flag("calculate_noise", False), "", "",
          "no noise image; the PSF, if any, is applied to the noiseless image"),
-    Rule(267, ("-nopgm",), has("-nopgm"), 0, _flag("write_pgm", False), "", "", "no PGM image"),
-    Rule(271, ("-readout_noise", "-readnoise"), has("-readout", "-readnoi"), 1, _set("readout_noise", atof), "ADU",
+    Rule(267, ("-nopgm",), has("-nopgm"), 0, set_flag("write_pgm", False), "", "", "no PGM image"),
+    Rule(271, ("-readout_noise", "-readnoise"), has("-readout", "-readnoi"), 1, set_value("readout_noise", atof), "ADU",
          "0", "Gaussian read-out noise"),
-    Rule(275, ("-flicker",), has("-flicker"), 1, _set("flicker_noise", atof), "fraction", "0",
+    Rule(275, ("-flicker",), has("-flicker"), 1, set_value("flicker_noise", atof), "fraction", "0",
          "beam flicker (1/f noise of the source)"),
-    Rule(279, ("-calibration",), has("-calibration"), 1, _set("calibration_noise", atof), "fraction", "0.03",
+    Rule(279, ("-calibration",), has("-calibration"), 1, set_value("calibration_noise", atof), "fraction", "0.03",
          "static calibration error per pixel"),
-    Rule(283, ("-scale",), has("-scale"), 1, _set("photon_scale", atof), "", "1",
+    Rule(283, ("-scale",), has("-scale"), 1, set_value("photon_scale", atof), "", "1",
          "factor that puts the input on the photons/pixel scale"),
-    Rule(287, ("-seed",), has("-seed"), 1, _set("seed", _neg_seed), "", "time",
+    Rule(287, ("-seed",), has("-seed"), 1, set_value("seed", negated_seed), "", "time",
          "seed of the photon, flicker and read-out noise"),
-    Rule(291, ("-calib_seed",), has("-calib_seed"), 1, _set("calib_seed", _neg_seed), "", "123456789",
+    Rule(291, ("-calib_seed",), has("-calib_seed"), 1, set_value("calib_seed", negated_seed), "", "123456789",
          "seed of the calibration error (the default is positive, so ran1 starts it from 1)"),
-    Rule(295, ("-badpix_seed",), has("-badpix_seed"), 1, _set("badpix_seed", _neg_seed), "", "1234",
+    Rule(295, ("-badpix_seed",), has("-badpix_seed"), 1, set_value("badpix_seed", negated_seed), "", "1234",
          "parsed, no effect"),
-    Rule(299, ("-hotpix_seed",), has("-hotpix_seed"), 1, _set("hotpix_seed", _neg_seed), "", "5678",
+    Rule(299, ("-hotpix_seed",), has("-hotpix_seed"), 1, set_value("hotpix_seed", negated_seed), "", "5678",
          "parsed, no effect"),
-    Rule(303, ("-adc",), has("-adc"), 1, _set("adc_offset", atof), "ADU", "40", "offset added to every pixel"),
-    Rule(307, ("-gain",), has("-gain"), 1, _set("quantum_gain", atof), "ADU/photon", "1", "detector gain"),
-    Rule(311, ("-phi",), has("-phi"), 1, _set("phi0", atof), "deg", "0", "start angle, for the header"),
-    Rule(315, ("-osc",), has("-osc"), 1, _set("osc", atof), "deg", "1", "oscillation range, for the header"),
+    Rule(303, ("-adc",), has("-adc"), 1, set_value("adc_offset", atof), "ADU", "40", "offset added to every pixel"),
+    Rule(307, ("-gain",), has("-gain"), 1, set_value("quantum_gain", atof), "ADU/photon", "1", "detector gain"),
+    Rule(311, ("-phi",), has("-phi"), 1, set_value("phi0", atof), "deg", "0", "start angle, for the header"),
+    Rule(315, ("-osc",), has("-osc"), 1, set_value("osc", atof), "deg", "1", "oscillation range, for the header"),
 )
 
 #: the input's name: any argument that contains it names the input file (C L163-168)

@@ -12,17 +12,12 @@ generated from it.
 import math
 from dataclasses import dataclass, field
 
-from ...cnum import atof, atoi, c_to_unsigned, to_int32
+from ...cnum import atof, atoi, c_to_unsigned
 from ...core.amorphous.config import AmorphousConfig
 from ...core.config import RTD
 from ...io.smv import read_smv
+from ..c_args import milli, negated_seed, set_both, set_flag, set_value
 from ..nanobragg.cparse import Rule, has, has_len
-
-
-def _set(name, convert):
-    def action(cfg, vals):
-        setattr(cfg, name, convert(vals[0]))
-    return action
 
 
 def _set_pivot(name, convert, pivot):
@@ -30,16 +25,6 @@ def _set_pivot(name, convert, pivot):
         setattr(cfg, name, convert(vals[0]))
         cfg.pivot = pivot
     return action
-
-
-def _flag(name, value):
-    def action(cfg, vals):
-        setattr(cfg, name, value)
-    return action
-
-
-def _mm(v):
-    return atof(v) / 1000.0
 
 
 def _mm_long(v):
@@ -65,13 +50,6 @@ def _pivot(cfg, vals):
         cfg.pivot = "sample"
     if "beam" in vals[0]:
         cfg.pivot = "beam"
-
-
-def _both(first, second, convert):
-    def action(cfg, vals):
-        setattr(cfg, first, convert(vals[0]))
-        setattr(cfg, second, convert(vals[0]))
-    return action
 
 
 def _roi(cfg, vals):
@@ -104,33 +82,29 @@ def _printout_pixel(cfg, vals):
     cfg.printout_spixel = atoi(vals[1])
 
 
-def _neg_seed(v):
-    return to_int32(-atoi(v))
-
-
 #: The C's argument tests, in order (nonBragg.c L367-786).
 RULES = (
     Rule(367, ("-samplesize", "-sample_size"), has("-samplesize", "-sample_size"), 1, _sample_all, "mm", "0.1",
          "edge of the (cube) sample"),
     Rule(373, ("-thickness", "-sample_thick", "-sample_x"), has("-sample_thick", "-sample_x", "-thick"), 1,
-         _set("sample_x", _mm_long), "mm", "0.1", "sample thickness along the beam"),
+         set_value("sample_x", _mm_long), "mm", "0.1", "sample thickness along the beam"),
     Rule(377, ("-width", "-sample_width", "-sample_y"), has("-sample_width", "-sample_y", "-width"), 1,
-         _set("sample_y", _mm_long), "mm", "0.1", "sample height (clipped by the beam size)"),
+         set_value("sample_y", _mm_long), "mm", "0.1", "sample height (clipped by the beam size)"),
     Rule(381, ("-height", "-sample_height", "-sample_z"), has("-sample_heigh", "-sample_z", "-heigh"), 1,
-         _set("sample_z", _mm_long), "mm", "0.1", "sample width (clipped by the beam size)"),
+         set_value("sample_z", _mm_long), "mm", "0.1", "sample width (clipped by the beam size)"),
     Rule(385, ("-density", "-sample_density"), has("-density", "-sample_den"), 1,
-         _set("density", lambda v: atof(v) * 1e6), "g/cm^3", "1", "density of the sample"),
+         set_value("density", lambda v: atof(v) * 1e6), "g/cm^3", "1", "density of the sample"),
     Rule(389, ("-molecules", "-sample_molecules"), has("-molecules", "-sample_molecules"), 1,
-         _set("molecules", atof), "", "from the density", "number of molecules (overrides the density)"),
+         set_value("molecules", atof), "", "from the density", "number of molecules (overrides the density)"),
     Rule(393, ("-MW", "-molecular_weight"), lambda tok: tok == "-MW" or "-molecular" in tok, 1,
-         _set("molecular_weight", atof), "g/mol", "18", "molecular weight"),
-    Rule(397, ("-Xbeam",), has("-Xbeam"), 1, _set_pivot("Xbeam", _mm, "beam"), "mm", "centre",
+         set_value("molecular_weight", atof), "g/mol", "18", "molecular weight"),
+    Rule(397, ("-Xbeam",), has("-Xbeam"), 1, _set_pivot("Xbeam", milli, "beam"), "mm", "centre",
          "beam centre, fast axis (pivot beam)"),
-    Rule(402, ("-Ybeam",), has("-Ybeam"), 1, _set_pivot("Ybeam", _mm, "beam"), "mm", "centre",
+    Rule(402, ("-Ybeam",), has("-Ybeam"), 1, _set_pivot("Ybeam", milli, "beam"), "mm", "centre",
          "beam centre, slow axis (pivot beam)"),
-    Rule(407, ("-Xclose",), has("-Xclose"), 1, _set_pivot("Xclose", _mm, "sample"), "mm", "centre",
+    Rule(407, ("-Xclose",), has("-Xclose"), 1, _set_pivot("Xclose", milli, "sample"), "mm", "centre",
          "near point, fast axis (pivot sample)"),
-    Rule(412, ("-Yclose",), has("-Yclose"), 1, _set_pivot("Yclose", _mm, "sample"), "mm", "centre",
+    Rule(412, ("-Yclose",), has("-Yclose"), 1, _set_pivot("Yclose", milli, "sample"), "mm", "centre",
          "near point, slow axis (pivot sample)"),
     Rule(417, ("-ORGX",), has("-ORGX"), 1, _set_pivot("ORGX", atof, "sample"), "pixels", "centre",
          "XDS origin, fast axis (pivot sample)"),
@@ -153,84 +127,88 @@ RULES = (
          "axis of the two-theta swing (the token also fires -twotheta with the first component)"),
     Rule(474, ("-pix0_vector",), has("-pix0_vector"), 3, _vector("pix0_vector"), "x y z", "",
          "parsed; the pivot overwrites it"),
-    Rule(481, ("-distance",), has("-distance"), 1, _set_pivot("distance", _mm, "beam"), "mm", "100",
+    Rule(481, ("-distance",), has("-distance"), 1, _set_pivot("distance", milli, "beam"), "mm", "100",
          "sample to beam spot (pivot beam)"),
-    Rule(486, ("-close_distance",), has("-close_distance"), 1, _set_pivot("close_distance", _mm, "sample"), "mm",
+    Rule(486, ("-close_distance",), has("-close_distance"), 1, _set_pivot("close_distance", milli, "sample"), "mm",
          "distance", "sample to the detector plane (pivot sample)"),
-    Rule(491, ("-source_distance",), has("-source_distance"), 1, _set("source_distance", _mm), "mm", "10000",
+    Rule(491, ("-source_distance",), has("-source_distance"), 1, set_value("source_distance", milli), "mm", "10000",
          "distance of the generated sources"),
     Rule(495, ("-twotheta",), has("-twotheta"), 1, _set_pivot("detector_twotheta", _deg, "sample"), "deg", "0",
          "detector two-theta swing (pivot sample)"),
-    Rule(500, ("-detector_rotx",), has("-detector_rotx"), 1, _set("detector_rotx", _deg), "deg", "0",
+    Rule(500, ("-detector_rotx",), has("-detector_rotx"), 1, set_value("detector_rotx", _deg), "deg", "0",
          "detector rotation about x"),
-    Rule(504, ("-detector_roty",), has("-detector_roty"), 1, _set("detector_roty", _deg), "deg", "0",
+    Rule(504, ("-detector_roty",), has("-detector_roty"), 1, set_value("detector_roty", _deg), "deg", "0",
          "detector rotation about y"),
-    Rule(508, ("-detector_rotz",), has("-detector_rotz"), 1, _set("detector_rotz", _deg), "deg", "0",
+    Rule(508, ("-detector_rotz",), has("-detector_rotz"), 1, set_value("detector_rotz", _deg), "deg", "0",
          "detector rotation about z"),
-    Rule(512, ("-detsize",), has_len("-detsize", 8), 1, _both("detsize_x", "detsize_y", _mm), "mm", "102.4",
+    Rule(512, ("-detsize",), has_len("-detsize", 8), 1, set_both("detsize_x", "detsize_y", milli), "mm", "102.4",
          "detector size, both axes"),
-    Rule(517, ("-detsize_x",), has("-detsize_x"), 1, _set("detsize_x", _mm), "mm", "102.4", "detector size, fast"),
-    Rule(521, ("-detsize_y",), has("-detsize_y"), 1, _set("detsize_y", _mm), "mm", "102.4", "detector size, slow"),
-    Rule(525, ("-detpixels",), has_len("-detpixels", 10), 1, _both("fpixels", "spixels", atoi), "pixels", "",
+    Rule(517, ("-detsize_x",), has("-detsize_x"), 1, set_value("detsize_x", milli), "mm", "102.4",
+         "detector size, fast"),
+    Rule(521, ("-detsize_y",), has("-detsize_y"), 1, set_value("detsize_y", milli), "mm", "102.4",
+         "detector size, slow"),
+    Rule(525, ("-detpixels",), has_len("-detpixels", 10), 1, set_both("fpixels", "spixels", atoi), "pixels", "",
          "pixels on both axes"),
-    Rule(529, ("-detpixels_f", "-detpixels_x"), has("-detpixels_f", "-detpixels_x"), 1, _set("fpixels", atoi),
+    Rule(529, ("-detpixels_f", "-detpixels_x"), has("-detpixels_f", "-detpixels_x"), 1, set_value("fpixels", atoi),
          "pixels", "", "pixels on the fast axis"),
-    Rule(533, ("-detpixels_s", "-detpixels_y"), has("-detpixels_s", "-detpixels_y"), 1, _set("spixels", atoi),
+    Rule(533, ("-detpixels_s", "-detpixels_y"), has("-detpixels_s", "-detpixels_y"), 1, set_value("spixels", atoi),
          "pixels", "", "pixels on the slow axis"),
-    Rule(537, ("-curved_det",), has("-curved_det"), 1, _flag("curved_detector", True), "", "",
+    Rule(537, ("-curved_det",), has("-curved_det"), 1, set_flag("curved_detector", True), "", "",
          "every pixel at the same distance (needs a following token)"),
-    Rule(541, ("-pixel",), has("-pixel"), 1, _set("pixel_size", _mm), "mm", "0.1", "pixel size"),
-    Rule(545, ("-point_pixel",), has("-point_pixel"), 0, _flag("point_pixel", True), "", "",
+    Rule(541, ("-pixel",), has("-pixel"), 1, set_value("pixel_size", milli), "mm", "0.1", "pixel size"),
+    Rule(545, ("-point_pixel",), has("-point_pixel"), 0, set_flag("point_pixel", True), "", "",
          "solid angle 1/R^2: no obliquity"),
-    Rule(549, ("-Fmap",), has("-Fmap"), 0, _flag("fmap_pixel", True), "", "",
+    Rule(549, ("-Fmap",), has("-Fmap"), 0, set_flag("fmap_pixel", True), "", "",
          "store F instead of photons in each pixel"),
     Rule(553, ("-polar",), has_len("-polar", 6), 1, _polar, "", "0", "Kahn polarization factor"),
-    Rule(558, ("-nopolar",), has("-nopolar"), 0, _flag("nopolar", True), "", "", "no polarization"),
-    Rule(562, ("-oversample",), has("-oversample"), 1, _set("oversample", atoi), "", "1", "sub-pixels per axis"),
+    Rule(558, ("-nopolar",), has("-nopolar"), 0, set_flag("nopolar", True), "", "", "no polarization"),
+    Rule(562, ("-oversample",), has("-oversample"), 1, set_value("oversample", atoi), "", "1", "sub-pixels per axis"),
     Rule(566, ("-roi",), has("-roi"), 4, _roi, "xmin xmax ymin ymax", "all", "render only these pixels"),
-    Rule(573, ("-lambda", "-wave"), has("-lambda", "-wave"), 1, _set("lambda0", lambda v: atof(v) / 1.0e10), "A",
+    Rule(573, ("-lambda", "-wave"), has("-lambda", "-wave"), 1, set_value("lambda0", lambda v: atof(v) / 1.0e10), "A",
          "1", "wavelength"),
-    Rule(577, ("-energy",), has("-energy"), 1, _set("lambda0", lambda v: (12398.42 / atof(v)) / 1.0e10), "eV", "",
+    Rule(577, ("-energy",), has("-energy"), 1, set_value("lambda0", lambda v: (12398.42 / atof(v)) / 1.0e10), "eV", "",
          "photon energy"),
-    Rule(581, ("-fluence",), has("-fluence"), 1, _set("fluence", atof), "photons/m^2", "1.25932e+29",
+    Rule(581, ("-fluence",), has("-fluence"), 1, set_value("fluence", atof), "photons/m^2", "1.25932e+29",
          "integrated beam intensity"),
-    Rule(585, ("-flux",), has("-flux"), 1, _set("flux", atof), "photons/s", "0",
+    Rule(585, ("-flux",), has("-flux"), 1, set_value("flux", atof), "photons/s", "0",
          "beam intensity (with -exposure and -beamsize, sets the fluence)"),
-    Rule(589, ("-exposure",), has("-exposure"), 1, _set("exposure", atof), "s", "1", "exposure time"),
-    Rule(593, ("-beamsize",), has("-beamsize"), 1, _set("beamsize", _mm_long), "mm", "0.1",
+    Rule(589, ("-exposure",), has("-exposure"), 1, set_value("exposure", atof), "s", "1", "exposure time"),
+    Rule(593, ("-beamsize",), has("-beamsize"), 1, set_value("beamsize", _mm_long), "mm", "0.1",
          "edge of the (square) beam"),
-    Rule(597, ("-dispersion",), has("-dispersion"), 1, _set("dispersion", lambda v: atof(v) / 100.0), "%", "0",
+    Rule(597, ("-dispersion",), has("-dispersion"), 1, set_value("dispersion", lambda v: atof(v) / 100.0), "%", "0",
          "spectral dispersion"),
-    Rule(601, ("-dispsteps",), has("-dispsteps"), 1, _set("dispsteps", atoi), "", "auto", "wavelengths"),
-    Rule(605, ("-divergence",), has("-divergence"), 1, _both("hdivrange", "vdivrange", _mm), "mrad", "0",
+    Rule(601, ("-dispsteps",), has("-dispsteps"), 1, set_value("dispsteps", atoi), "", "auto", "wavelengths"),
+    Rule(605, ("-divergence",), has("-divergence"), 1, set_both("hdivrange", "vdivrange", milli), "mrad", "0",
          "beam divergence, both directions"),
-    Rule(609, ("-hdivrange",), has("-hdivrange"), 1, _set("hdivrange", _mm), "mrad", "0", "horizontal divergence"),
-    Rule(613, ("-vdivrange",), has("-vdivrange"), 1, _set("vdivrange", _mm), "mrad", "0", "vertical divergence"),
-    Rule(617, ("-hdivstep",), has_len("-hdivstep", 9), 1, _set("hdivstep", _mm), "mrad", "auto",
+    Rule(609, ("-hdivrange",), has("-hdivrange"), 1, set_value("hdivrange", milli), "mrad", "0",
+         "horizontal divergence"),
+    Rule(613, ("-vdivrange",), has("-vdivrange"), 1, set_value("vdivrange", milli), "mrad", "0", "vertical divergence"),
+    Rule(617, ("-hdivstep",), has_len("-hdivstep", 9), 1, set_value("hdivstep", milli), "mrad", "auto",
          "horizontal divergence step"),
-    Rule(621, ("-hdivsteps",), has("-hdivsteps"), 1, _set("hdivsteps", atoi), "", "auto",
+    Rule(621, ("-hdivsteps",), has("-hdivsteps"), 1, set_value("hdivsteps", atoi), "", "auto",
          "horizontal divergence steps"),
-    Rule(625, ("-vdivstep",), has_len("-vdivstep", 9), 1, _set("vdivstep", _mm), "mrad", "auto",
+    Rule(625, ("-vdivstep",), has_len("-vdivstep", 9), 1, set_value("vdivstep", milli), "mrad", "auto",
          "vertical divergence step"),
-    Rule(629, ("-vdivsteps",), has("-vdivsteps"), 1, _set("vdivsteps", atoi), "", "auto", "vertical divergence steps"),
-    Rule(633, ("-divsteps",), has("-divsteps"), 1, _both("hdivsteps", "vdivsteps", atoi), "", "auto",
+    Rule(629, ("-vdivsteps",), has("-vdivsteps"), 1, set_value("vdivsteps", atoi), "", "auto",
+         "vertical divergence steps"),
+    Rule(633, ("-divsteps",), has("-divsteps"), 1, set_both("hdivsteps", "vdivsteps", atoi), "", "auto",
          "divergence steps, both directions"),
-    Rule(637, ("-round_div",), has("-round_div"), 0, _flag("round_div", True), "", "on",
+    Rule(637, ("-round_div",), has("-round_div"), 0, set_flag("round_div", True), "", "on",
          "cut the divergence grid to an ellipse"),
-    Rule(642, ("-square_div",), has("-square_div"), 0, _flag("round_div", False), "", "",
+    Rule(642, ("-square_div",), has("-square_div"), 0, set_flag("round_div", False), "", "",
          "keep the whole divergence grid"),
-    Rule(647, ("-adc",), has("-adc"), 1, _set("adc_offset", atof), "ADU", "40", "offset added to every pixel"),
-    Rule(651, ("-gain",), has("-gain"), 1, _set("quantum_gain", atof), "ADU/photon", "1",
+    Rule(647, ("-adc",), has("-adc"), 1, set_value("adc_offset", atof), "ADU", "40", "offset added to every pixel"),
+    Rule(651, ("-gain",), has("-gain"), 1, set_value("quantum_gain", atof), "ADU/photon", "1",
          "detector gain (used to read -img)"),
-    Rule(655, ("-phi",), has_len("-phi", 4), 1, _set("phi0", _deg), "deg", "0", "start angle, for the header"),
-    Rule(659, ("-osc",), has("-osc"), 1, _set("osc", _deg), "deg", "0", "oscillation range, for the header"),
-    Rule(663, ("-phistep",), has_len("-phistep", 8), 1, _set("phistep", _deg), "deg", "", "parsed, header only"),
-    Rule(667, ("-phisteps",), has("-phisteps"), 1, _set("phisteps", atoi), "", "", "parsed, header only"),
-    Rule(683, ("-img",), has("-img"), 1, _set("img_file", str), "file", "",
+    Rule(655, ("-phi",), has_len("-phi", 4), 1, set_value("phi0", _deg), "deg", "0", "start angle, for the header"),
+    Rule(659, ("-osc",), has("-osc"), 1, set_value("osc", _deg), "deg", "0", "oscillation range, for the header"),
+    Rule(663, ("-phistep",), has_len("-phistep", 8), 1, set_value("phistep", _deg), "deg", "", "parsed, header only"),
+    Rule(667, ("-phisteps",), has("-phisteps"), 1, set_value("phisteps", atoi), "", "", "parsed, header only"),
+    Rule(683, ("-img",), has("-img"), 1, set_value("img_file", str), "file", "",
          "SMV image: its header sets the geometry; its pixels are read back into F against stol (-stolout)"),
     Rule(687, ("-ignore",), has("-ignore"), 1, _ignore, "value", "",
          "a pixel value of -img to leave out (repeatable)"),
-    Rule(692, ("-stolout",), lambda tok: "-stolout" in tok and len(tok) > 7, 1, _set("stolout_file", str), "file",
+    Rule(692, ("-stolout",), lambda tok: "-stolout" in tok and len(tok) > 7, 1, set_value("stolout_file", str), "file",
          "output.stol", "F against stol measured from -img"),
     Rule(696, ("-stol",), has_len("-stol", 5), 1, _table(1e10), "file", "",
          "structure factor against sin(theta)/lambda (1/A)"),
@@ -238,33 +216,33 @@ RULES = (
          "structure factor against 4 sin(theta)/lambda"),
     Rule(706, ("-Q",), has_len("-Q", 2), 1, _table(1e10 / math.pi / 4), "file", "",
          "structure factor against Q = 4 pi sin(theta)/lambda"),
-    Rule(711, ("-sourcefile",), has("-sourcefile"), 1, _set("source_file", str), "file", "",
+    Rule(711, ("-sourcefile",), has("-sourcefile"), 1, set_value("source_file", str), "file", "",
          "sources: X Y Z I lambda per line"),
-    Rule(715, ("-floatfile", "-floatimage"), has("-floatfile", "-floatimage"), 1, _set("floatfile", str), "file",
+    Rule(715, ("-floatfile", "-floatimage"), has("-floatfile", "-floatimage"), 1, set_value("floatfile", str), "file",
          "floatimage.bin", "float image (photons/pixel)"),
-    Rule(719, ("-intfile", "-intimage"), has("-intfile", "-intimage"), 1, _set("intfile", str), "file",
+    Rule(719, ("-intfile", "-intimage"), has("-intfile", "-intimage"), 1, set_value("intfile", str), "file",
          "intimage.img", "noiseless SMV image"),
-    Rule(723, ("-pgmfile", "-pgmimage"), has("-pgmfile", "-pgmimage"), 1, _set("pgmfile", str), "file",
+    Rule(723, ("-pgmfile", "-pgmimage"), has("-pgmfile", "-pgmimage"), 1, set_value("pgmfile", str), "file",
          "image.pgm", "8-bit PGM image"),
     Rule(727, ("-noisefile", "-noiseimage"), has("-noisefile", "-noiseimage"), 1, _noisefile, "file",
          "noiseimage.img", "SMV image with Poisson noise"),
-    Rule(732, ("-nonoise",), has("-nonoise"), 0, _flag("calculate_noise", False), "", "", "no noise image"),
+    Rule(732, ("-nonoise",), has("-nonoise"), 0, set_flag("calculate_noise", False), "", "", "no noise image"),
     Rule(737, ("-nopgm",), has("-nopgm"), 0, lambda cfg, vals: None, "", "",
          "parsed; nonBragg.c writes the PGM anyway"),
     Rule(742, ("-noreject",), has("-noreject"), 0, lambda cfg, vals: None, "", "",
          "parsed; outlier rejection is always off"),
-    Rule(747, ("-scale",), has("-scale"), 1, _set("intfile_scale", atof), "", "55000/max",
+    Rule(747, ("-scale",), has("-scale"), 1, set_value("intfile_scale", atof), "", "55000/max",
          "scale of the SMV image"),
-    Rule(752, ("-pgmscale",), has("-pgmscale"), 1, _set("pgm_scale", atof), "", "50/rmsd", "scale of the PGM"),
-    Rule(757, ("-coherent",), has("-coherent"), 0, _flag("coherent", True), "", "", "parsed, no effect"),
-    Rule(762, ("-printout",), has("-printout"), 0, _flag("printout", True), "", "",
+    Rule(752, ("-pgmscale",), has("-pgmscale"), 1, set_value("pgm_scale", atof), "", "50/rmsd", "scale of the PGM"),
+    Rule(757, ("-coherent",), has("-coherent"), 0, set_flag("coherent", True), "", "", "parsed, no effect"),
+    Rule(762, ("-printout",), has("-printout"), 0, set_flag("printout", True), "", "",
          "print the values of every pixel (no progress lines)"),
-    Rule(767, ("-noprogress",), has("-noprogress"), 0, _flag("progress_meter", False), "", "",
+    Rule(767, ("-noprogress",), has("-noprogress"), 0, set_flag("progress_meter", False), "", "",
          "no progress lines"),
-    Rule(772, ("-progress",), has("-progress"), 0, _flag("progress_meter", True), "", "on", "progress lines"),
+    Rule(772, ("-progress",), has("-progress"), 0, set_flag("progress_meter", True), "", "on", "progress lines"),
     Rule(777, ("-printout_pixel",), has("-printout_pixel"), 2, _printout_pixel, "f s", "",
          "print the values of one pixel"),
-    Rule(782, ("-seed",), has("-seed"), 1, _set("seed", _neg_seed), "", "time", "seed of the noise image"),
+    Rule(782, ("-seed",), has("-seed"), 1, set_value("seed", negated_seed), "", "time", "seed of the noise image"),
 )
 
 
