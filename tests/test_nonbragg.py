@@ -16,6 +16,7 @@ from conftest import REPO, golden_root, run_cli
 from nanobragg_nb import cli
 from nanobragg_nb.core import amorphous as amorphous_setup
 from nanobragg_nb.core.amorphous.config import AmorphousConfig
+from nanobragg_nb.core.amorphous.state import FIELD_NAMES
 from nanobragg_nb.core.engines import amorphous as engine
 from nanobragg_nb.core.kernels import amorphous_tables
 from nanobragg_nb.core.log import Log
@@ -98,6 +99,34 @@ def _tiny_config(**changes):
     for name, value in changes.items():
         setattr(cfg, name, value)
     return cfg
+
+
+def _prepare_case(root, spec, folder, monkeypatch):
+    for name in spec["inputs"]:
+        (folder / name).write_bytes((root.parent / "inputs" / name).read_bytes())
+    monkeypatch.chdir(folder)
+    return amorphous_setup.prepare(parse_args(spec["args"].split()).config, Log())
+
+
+@pytest.mark.golden
+@pytest.mark.parametrize("name", ["nb_air_path", "nb_4stol_table", "nb_img_header", "nb_rot_twotheta",
+                                  "nb_sourcefile", "nb_roi", "nb_sample_xyz"])
+def test_prepare_assigns_every_declared_field(nb_golden, name, tmp_path, monkeypatch):
+    root, manifest = nb_golden
+    s = _prepare_case(root, manifest[name], tmp_path, monkeypatch)
+    assert [field for field in FIELD_NAMES if not hasattr(s, field)] == []
+
+
+@pytest.mark.golden
+def test_amorphous_setup_refuses_an_undeclared_field(nb_golden, tmp_path, monkeypatch):
+    root, manifest = nb_golden
+    s = _prepare_case(root, manifest["nb_air_path"], tmp_path, monkeypatch)
+    with pytest.raises(AttributeError, match="AmorphousSetup declares no field 'molecular_wieght'; "
+                                             "did you mean 'molecular_weight'"):
+        s.molecular_wieght = 18.0
+    assert not hasattr(s, "molecular_wieght")
+    s.molecular_weight = 18.0
+    assert s.molecular_weight == 18.0
 
 
 def test_serial_and_parallel_rows_agree():

@@ -19,6 +19,7 @@ from ..setup.detector import pivot_and_turn
 from ..setup.sampling import phi_steps
 from ..setup.vec import cross, dot, rotate, unitize, vec
 from .config import AmorphousConfig
+from .state import AmorphousSetup
 
 __all__ = ["AmorphousConfig", "AmorphousSetup", "prepare", "read_stol_table"]
 
@@ -27,10 +28,6 @@ DBL_MIN = sys.float_info.min
 AVOGADRO = 6.02214179e23
 #: Thomson cross section (m^2) as nonBragg.c holds it
 R_E_SQR = 7.94079248018965e-30
-
-
-class AmorphousSetup(SimpleNamespace):
-    """What nonBragg.c holds when its pixel loop starts (metres, radians, 1/m for stol)."""
 
 
 # C L827-843: detector size and pixel counts

@@ -10,6 +10,7 @@ its final value where that differs from its group.
 from __future__ import annotations
 
 import difflib
+import functools
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Optional, Union
 
@@ -24,8 +25,43 @@ if TYPE_CHECKING:
 Vector = list[float]
 
 
+class DeclaredFields:
+    """Base of a dataclass whose instances accept only its declared fields.
+
+    Assigning an undeclared name raises ``AttributeError`` (with the closest
+    declared name as a hint), so a misspelt name fails where it is written
+    instead of creating a new attribute.
+    """
+
+    __slots__ = ()
+
+    def __setattr__(self, name, value):
+        names = declared_field_names(type(self))
+        if name not in names:
+            close = difflib.get_close_matches(name, names, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise AttributeError(f"{type(self).__name__} declares no field '{name}'{hint}")
+        object.__setattr__(self, name, value)
+
+
+@functools.cache
+def declared_field_names(cls):
+    """The fields a dataclass declares, in declaration order.
+
+    Parameters
+    ----------
+    cls : type
+        A dataclass.
+
+    Returns
+    -------
+    tuple of str
+    """
+    return tuple(f.name for f in fields(cls))
+
+
 @dataclass(init=False, repr=False, eq=False)
-class Setup:
+class Setup(DeclaredFields):
     """Everything the pixel loop and the outputs need, with the C's names.
 
     Built empty and filled in the C's order by
@@ -190,14 +226,6 @@ class Setup:
     I_bg: float  #: photons/sr, water background: F_bg^2 * r_e^2 * fluence * molecules in the droplet
     r_e_sqr: float  #: m^2, classical electron radius squared
 
-    def __setattr__(self, name, value):
-        if name not in _DECLARED:
-            close = difflib.get_close_matches(name, FIELD_NAMES, n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
-            raise AttributeError(f"Setup declares no field '{name}'{hint}")
-        object.__setattr__(self, name, value)
-
 
 #: every field a Setup can hold, in declaration order
-FIELD_NAMES = tuple(f.name for f in fields(Setup))
-_DECLARED = frozenset(FIELD_NAMES)
+FIELD_NAMES = declared_field_names(Setup)
