@@ -12,11 +12,12 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from ...errors import GeometryError, InputFileError
+from ...errors import InputFileError
 from ...io.textfile import read_text_file, rows_without_a_number
 from ..setup import beam as beam_setup
-from ..setup.detector import pivot_and_turn
+from ..setup.detector import detector_size, pivot_and_turn
 from ..setup.sampling import phi_steps
+from ..setup.summary import wavelength_and_switches
 from ..setup.vec import cross, dot, rotate, unitize, vec
 from .config import AmorphousConfig
 from .state import AmorphousSetup
@@ -30,24 +31,11 @@ AVOGADRO = 6.02214179e23
 R_E_SQR = 7.94079248018965e-30
 
 
-# C L827-843: detector size and pixel counts
+# C L827-843: detector size and pixel counts; nonBragg.c rounds a fractional pixel up
 def _detector_size(s, cfg):
-    s.pixel_size = cfg.pixel_size
-    s.detsize_x, s.detsize_y = cfg.detsize_x, cfg.detsize_y
-    if not s.pixel_size > 0.0 or not math.isfinite(s.pixel_size):
-        raise GeometryError(f"pixel size must be positive, got {s.pixel_size * 1000.0:g} mm")
-    if cfg.fpixels:
-        s.detsize_x = s.pixel_size * cfg.fpixels
-    if cfg.spixels:
-        s.detsize_y = s.pixel_size * cfg.spixels
-    ratios = (s.detsize_x / s.pixel_size, s.detsize_y / s.pixel_size)
-    if not all(math.isfinite(r) for r in ratios):
-        raise GeometryError("detector size in pixels is not finite")
-    s.fpixels, s.spixels = (math.ceil(r) for r in ratios)
-    if s.fpixels <= 0 or s.spixels <= 0:
-        raise GeometryError(f"the detector must have at least one pixel on each axis, got "
-                            f"{s.fpixels} x {s.spixels}")
-    s.pixels = s.fpixels * s.spixels
+    det = SimpleNamespace(pixel_size_m=cfg.pixel_size, detsize_f_m=cfg.detsize_x, detsize_s_m=cfg.detsize_y,
+                          fpixels=cfg.fpixels, spixels=cfg.spixels)
+    detector_size(s, det, size_names=("detsize_x", "detsize_y"), pixel_rounding=0.0)
 
 
 # C L844-856: near point, beam centre and ROI defaults
@@ -258,15 +246,7 @@ def prepare(cfg, log):
 def _summary(s, cfg, log):
     p = log.printf
     p("  %d initialized F points (will cubic-spline interpolate between them)\n", s.stols)
-    p("  wave=%g meters +/- %g%% in %d steps\n", s.lambda0, s.dispersion * 100, s.dispsteps)
-    if s.nopolar:
-        p("  polarization effect disabled\n")
-    else:
-        p("  Kahn polarization factor: %f\n", s.polarization)
-    if s.curved_detector:
-        p("  curved detector: all pixels same distance from origin\n")
-    if s.point_pixel:
-        p("  pixel obliquity effect disabled\n")
+    wavelength_and_switches(s, log)
     if s.fmap_pixel:
         p("  Fmap mode: plotting structure factor at every pixel\n")
     p("  incident fluence: %lg photons/m^2\n", s.fluence)

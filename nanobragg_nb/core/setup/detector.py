@@ -9,21 +9,44 @@ DBL_MIN = sys.float_info.min
 
 
 # C L1118-1128: detector size and pixel counts
-def detector_size(s, det):
+def detector_size(s, det, size_names=("detsize_f", "detsize_s"), pixel_rounding=0.5):
+    """Set the pixel size, the detector size and the pixel counts.
+
+    Parameters
+    ----------
+    s : Setup or AmorphousSetup
+        Receives ``pixel_size``, the two sizes, ``fpixels``, ``spixels`` and ``pixels``.
+    det : object
+        With ``pixel_size_m``, ``detsize_f_m``, ``detsize_s_m`` (m) and ``fpixels``,
+        ``spixels`` (0: from the size).
+    size_names : tuple of str
+        The program's names for the fast and slow sizes (nonBragg.c: detsize_x, detsize_y).
+    pixel_rounding : float
+        Subtracted from size / pixel_size before the ceiling: 0.5 in nanoBragg.c,
+        0 in nonBragg.c (which rounds a fractional pixel up).
+
+    Raises
+    ------
+    GeometryError
+        A pixel size that is not positive, or no pixel on an axis.
+    """
+    fast_name, slow_name = size_names
     s.pixel_size = det.pixel_size_m
-    s.detsize_f, s.detsize_s = det.detsize_f_m, det.detsize_s_m
+    detsize_f, detsize_s = det.detsize_f_m, det.detsize_s_m
     if not s.pixel_size > 0.0 or not math.isfinite(s.pixel_size):
         raise GeometryError(f"pixel size must be positive, got {s.pixel_size * 1000.0:g} mm")
     if det.fpixels:
-        s.detsize_f = s.pixel_size * det.fpixels
+        detsize_f = s.pixel_size * det.fpixels
     if det.spixels:
-        s.detsize_s = s.pixel_size * det.spixels
-    s.fpixels = _ceil_int(s.detsize_f / s.pixel_size - 0.5)
-    s.spixels = _ceil_int(s.detsize_s / s.pixel_size - 0.5)
+        detsize_s = s.pixel_size * det.spixels
+    setattr(s, fast_name, detsize_f)
+    setattr(s, slow_name, detsize_s)
+    s.fpixels = _ceil_int(detsize_f / s.pixel_size - pixel_rounding)
+    s.spixels = _ceil_int(detsize_s / s.pixel_size - pixel_rounding)
     if s.fpixels <= 0 or s.spixels <= 0:
         raise GeometryError(f"the detector must have at least one pixel on each axis, got "
-                            f"{s.fpixels} x {s.spixels} (size {s.detsize_f * 1000.0:g} x "
-                            f"{s.detsize_s * 1000.0:g} mm, pixel {s.pixel_size * 1000.0:g} mm)")
+                            f"{s.fpixels} x {s.spixels} (size {detsize_f * 1000.0:g} x "
+                            f"{detsize_s * 1000.0:g} mm, pixel {s.pixel_size * 1000.0:g} mm)")
     s.pixels = s.fpixels * s.spixels
 
 

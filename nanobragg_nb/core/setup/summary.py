@@ -21,15 +21,7 @@ def parameters(s, cfg, log):
     p("  ")
     p(SHAPE_NAMES[s.xtal_shape])
     p(" xtal: %.0fx%.0fx%.0f cells\n", s.Na, s.Nb, s.Nc)
-    p("  wave=%g meters +/- %g%% in %d steps\n", s.lambda0, s.dispersion * 100, s.dispsteps)
-    if s.nopolar:
-        p("  polarization effect disabled\n")
-    else:
-        p("  Kahn polarization factor: %f\n", s.polarization)
-    if s.curved_detector:
-        p("  curved detector: all pixels same distance from origin\n")
-    if s.point_pixel:
-        p("  pixel obliquity effect disabled\n")
+    wavelength_and_switches(s, log)
     p("  incident fluence: %lg photons/m^2\n", s.fluence)
     p("  distance=%lg detsize=%lgx%lg  pixel=%lg meters (%dx%d pixels)\n", s.distance, s.detsize_f, s.detsize_s,
       s.pixel_size, s.fpixels, s.spixels)
@@ -66,3 +58,29 @@ def parameters(s, cfg, log):
         p("\n  noise image paramters:\n")
         p("  seed: %ld\n", s.seed)
         p("  water droplet size: %g m\n", s.water_size)
+
+
+def wavelength_and_switches(s, log):
+    """Print the wavelength line and the polarization, curved-detector and obliquity lines.
+
+    nanoBragg.c (L2473-2477) and nonBragg.c (L1380-1384) print these five
+    lines alike in their parameter summaries.
+
+    Parameters
+    ----------
+    s : Setup or AmorphousSetup
+        With ``lambda0``, ``dispersion``, ``dispsteps``, ``nopolar``,
+        ``polarization``, ``curved_detector`` and ``point_pixel``.
+    log : Log
+        Receives the lines.
+    """
+    p = log.printf
+    p("  wave=%g meters +/- %g%% in %d steps\n", s.lambda0, s.dispersion * 100, s.dispsteps)
+    if s.nopolar:
+        p("  polarization effect disabled\n")
+    else:
+        p("  Kahn polarization factor: %f\n", s.polarization)
+    if s.curved_detector:
+        p("  curved detector: all pixels same distance from origin\n")
+    if s.point_pixel:
+        p("  pixel obliquity effect disabled\n")
