@@ -15,7 +15,7 @@ import numpy as np
 from ...errors import InputFileError
 from ...io.textfile import read_text_file, rows_without_a_number
 from ..setup import beam as beam_setup
-from ..setup.detector import detector_size, pivot_and_turn
+from ..setup.detector import detector_size, pivot_and_turn, roi_defaults
 from ..setup.sampling import phi_steps
 from ..setup.summary import wavelength_and_switches
 from ..setup.vec import cross, dot, rotate, unitize, vec
@@ -53,12 +53,7 @@ def _centre_defaults(s, cfg):
         s.Xbeam = s.Xclose
     if math.isnan(s.Ybeam):
         s.Ybeam = s.Yclose
-    xmin, xmax, ymin, ymax = cfg.roi
-    s.roi_xmin = 0 if xmin < 0 else xmin
-    s.roi_xmax = s.fpixels if xmax < 0 else xmax
-    s.roi_ymin = 0 if ymin < 0 else ymin
-    s.roi_ymax = s.spixels if ymax < 0 else ymax
-    s.progress_pixels = (s.roi_xmax - s.roi_xmin + 1) * (s.roi_ymax - s.roi_ymin + 1)
+    roi_defaults(s, cfg.roi)
 
 
 # C L858-878: fluence, the beam clipping the sample; volume and molecules

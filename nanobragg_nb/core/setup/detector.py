@@ -76,7 +76,23 @@ def centre_defaults(s, det, sampling):
         s.Yclose = s.Sclose
     s.Fbeam = s.Fclose
     s.Sbeam = s.Sclose
-    xmin, xmax, ymin, ymax = sampling.roi
+    roi_defaults(s, sampling.roi)
+
+
+def roi_defaults(s, roi):
+    """Fill the region of interest's unset bounds and count its pixels.
+
+    nanoBragg.c (L1166-1170) and nonBragg.c (L851-855) do this alike.
+
+    Parameters
+    ----------
+    s : Setup or AmorphousSetup
+        With ``fpixels`` and ``spixels``; receives ``roi_xmin``, ``roi_xmax``,
+        ``roi_ymin``, ``roi_ymax`` and ``progress_pixels``.
+    roi : tuple of int
+        xmin, xmax, ymin, ymax as given; a negative bound is unset.
+    """
+    xmin, xmax, ymin, ymax = roi
     s.roi_xmin = 0 if xmin < 0 else xmin
     s.roi_xmax = s.fpixels if xmax < 0 else xmax
     s.roi_ymin = 0 if ymin < 0 else ymin
