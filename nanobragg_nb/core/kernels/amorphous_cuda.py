@@ -13,10 +13,7 @@ from numba import cuda
 
 from . import cuda_toolchain as toolchain
 from .amorphous import Q_FPIXELS, render_amorphous_pixels
-
-SIMULATOR = bool(numba.config.ENABLE_CUDASIM)
-#: threads per block on a GPU; the simulator runs each thread as a Python thread
-THREADS_PER_BLOCK = 4 if SIMULATOR else 128
+from .cuda import SIMULATOR, THREADS_PER_BLOCK, blocks_for
 
 
 # C L1409-1414: the pixel loop, one thread per pixel of pixels pix0..pix0+npix
@@ -39,9 +36,8 @@ def launch(npix, args):
     """Launch the kernel over ``npix`` pixels (grid-stride), compiling it on first use."""
     if "kernel" not in _KERNEL:
         _KERNEL["kernel"] = cuda.jit(render_amorphous)
-    blocks = 1 if SIMULATOR else max(1, min(-(-npix // THREADS_PER_BLOCK), 65535))
     with toolchain.contraction("faithful", SIMULATOR):
-        _KERNEL["kernel"][blocks, THREADS_PER_BLOCK](*args)
+        _KERNEL["kernel"][blocks_for(npix), THREADS_PER_BLOCK](*args)
 
 
 def argument_types(inputs):
@@ -67,8 +63,4 @@ def compile_ptx(inputs, cc=(9, 0)):
     str
         The PTX text.
     """
-    if SIMULATOR:
-        raise RuntimeError("PTX cannot be compiled under the CUDA simulator (NUMBA_ENABLE_CUDASIM=1)")
-    with toolchain.without_device(cc), toolchain.contraction("faithful", SIMULATOR):
-        ptx, _ = cuda.compile_ptx(render_amorphous, argument_types(inputs), cc=cc)
-    return ptx
+    return toolchain.compile_ptx(render_amorphous, argument_types(inputs), cc, "faithful", SIMULATOR)

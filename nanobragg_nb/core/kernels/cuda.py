@@ -138,6 +138,7 @@ def variant(mode, interp, FQ):
         return ("fast", False)
     return ("faithful", bool(interp))
 
+
 def launch(key, blocks, args):
     """Launch the kernel ``key`` (see :data:`VARIANTS`) on ``blocks`` blocks, compiling it on first use.
 
@@ -165,6 +166,7 @@ def blocks_for(npix):
         return 1
     return max(1, min(-(-npix // THREADS_PER_BLOCK), 65535))
 
+
 def compile_ptx(key, argtypes, cc=(9, 0)):
     """Compile the kernel ``key`` to PTX for compute capability ``cc``; no GPU needed.
 
@@ -182,12 +184,8 @@ def compile_ptx(key, argtypes, cc=(9, 0)):
     str
         The PTX text.
     """
-    if SIMULATOR:
-        raise RuntimeError("PTX cannot be compiled under the CUDA simulator (NUMBA_ENABLE_CUDASIM=1)")
-    mode = key[0]
-    with toolchain.without_device(cc), toolchain.contraction(mode, SIMULATOR):
-        ptx, _ = cuda.compile_ptx(VARIANTS[key], argtypes, cc=cc, fastmath=(mode == "fast"))
-    return ptx
+    return toolchain.compile_ptx(VARIANTS[key], argtypes, cc, key[0], SIMULATOR)
+
 
 def device_name():
     """The current GPU's name and compute capability, as text."""

@@ -108,3 +108,13 @@ def ptxas_resources(ptx, cc=(9, 0), ptxas=None):
             "spill_loads": number(r"(\d+) bytes spill loads"),
             "stack": number(r"(\d+) bytes stack frame"),
             "report": report.strip()}
+
+
+def compile_ptx(kernel, argtypes, cc, mode, simulator):
+    """PTX of ``kernel`` for compute capability ``cc``, without a GPU; faithful kernels without FMA contraction."""
+    if simulator:
+        raise RuntimeError("PTX cannot be compiled under the CUDA simulator (NUMBA_ENABLE_CUDASIM=1)")
+    from numba import cuda
+    with without_device(cc), contraction(mode, simulator):
+        ptx, _ = cuda.compile_ptx(kernel, argtypes, cc=cc, fastmath=(mode == "fast"))
+    return ptx

@@ -48,6 +48,7 @@ from .pixel_fast import flat_loop_applies, lattice_sum, lattice_sum_square, latt
 #: kernel launched only where it applies to every pixel, so that the C's loops leave the compiled code)
 FAITHFUL, FAST, FAST_ALL_FLAT = 0, 1, 2
 
+
 @register_jitable
 def trace(name, value):
     """Hook for ``--trace-pixel``: a no-op when compiled, a recorder in plain Python."""

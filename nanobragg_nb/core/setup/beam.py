@@ -29,8 +29,6 @@ def fluence(s, cfg, log):
         s.flux = s.fluence / s.exposure * s.beamsize * s.beamsize
 
 
-
-
 def step_logic(steps, rng, step, default_range):
     """The C's rule for a (steps, range, step) triple with -1 meaning unset.
 

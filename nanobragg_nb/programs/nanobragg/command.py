@@ -54,6 +54,7 @@ OWN_OPTION_DOCS = {
     "--help": ("", "", "this text"),
 }
 
+
 def split_own_options(argv):
     """Take our double-dash options out of ``argv``.
 
