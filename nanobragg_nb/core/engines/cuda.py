@@ -96,9 +96,8 @@ def kernel_argument_types(t, mode):
 
 
 def _fast_inputs(t, mode):
-    from ..kernels import cuda as kernels
-    from ..kernels.pixel_fast import build_fast
-    return build_fast(t, lanes=1).args() if mode == "fast" else kernels.empty_fast_inputs()
+    from ..kernels.pixel_fast import build_fast, no_fast_tables
+    return build_fast(t, lanes=1).args() if mode == "fast" else no_fast_tables()
 
 
 def render(s, t, mode="faithful", printout=None, on_printout=None, threads=None):

@@ -31,7 +31,7 @@ from ..physics import c_product, negated
 from ..physics_fast import floor32
 from . import cuda_toolchain as toolchain
 from .pixel import FAITHFUL, FAST_ALL_FLAT, Q_FPIXELS, Q_OMEGA_TERMS, render_pixels, rendered
-from .pixel_fast import flat_loop_applies, no_fast_tables
+from .pixel_fast import flat_loop_applies
 
 SIMULATOR = bool(numba.config.ENABLE_CUDASIM)
 
@@ -194,8 +194,3 @@ def device_name():
     name = name.decode() if isinstance(name, bytes) else str(name)
     major, minor = device.compute_capability
     return f"{name} (compute capability {major}.{minor})"
-
-
-def empty_fast_inputs():
-    """Stand-ins for the fast inputs that the faithful kernel does not read."""
-    return no_fast_tables()
