@@ -5,7 +5,8 @@ The Python API in three names: :class:`Config` (what to simulate),
 statistics and the C's log). :func:`amorphous` runs nonBragg.c (amorphous
 scattering from an :class:`AmorphousConfig`). :func:`add_noise` makes a float image into a
 detector's images as noisify.c does, :func:`add` sums float images. The
-``nanobragg-nb`` command takes nanoBragg's own arguments.
+``nanobragg-nb`` command takes nanoBragg's own arguments. :func:`simulate_series` gives the
+frames of a rotation sweep or of serial stills from one setup.
 """
 import os as _os
 
@@ -20,7 +21,8 @@ _jit_cache.install_on_import()
 from .version import __version__  # noqa: E402, F401
 
 __all__ = ["Config", "Beam", "Crystal", "Detector", "Sampling", "Output", "Fixes", "simulate", "Result",
-           "add_noise", "NoisifyResult", "add", "amorphous", "AmorphousConfig", "AmorphousResult"]
+           "add_noise", "NoisifyResult", "add", "amorphous", "AmorphousConfig", "AmorphousResult",
+           "simulate_series", "Series", "Frame"]
 
 #: the public names, imported on first use: ``import nanobragg_nb`` does not import NumPy and
 #: Numba, so that the command line holds its Ctrl-C and environment checks before they load
@@ -28,7 +30,9 @@ _LAZY = {"Config": "core.config", "Beam": "core.config", "Crystal": "core.config
          "Output": "core.config", "Sampling": "core.config", "Fixes": "core.config",
          "simulate": "programs.nanobragg.api", "Result": "programs.nanobragg.api", "add_noise": "programs.noisify.api",
          "NoisifyResult": "programs.noisify.api", "add": "programs.add", "amorphous": "programs.nonbragg.api",
-         "AmorphousConfig": "core.amorphous.config", "AmorphousResult": "programs.nonbragg.api"}
+         "AmorphousConfig": "core.amorphous.config", "AmorphousResult": "programs.nonbragg.api",
+         "simulate_series": "programs.series.series", "Series": "programs.series.series",
+         "Frame": "programs.series.frames"}
 
 
 def __getattr__(name):

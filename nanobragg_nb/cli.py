@@ -19,7 +19,8 @@ from .startup import quiet_collector
 #: subcommands: name -> module with main(argv) -> exit status
 SUBCOMMANDS = {"audit": "nanobragg_nb.audit.blocks", "compare": "nanobragg_nb.audit.compare",
                "noisify": "nanobragg_nb.programs.noisify.command", "add": "nanobragg_nb.programs.add",
-               "nonbragg": "nanobragg_nb.programs.nonbragg.command"}
+               "nonbragg": "nanobragg_nb.programs.nonbragg.command",
+               "series": "nanobragg_nb.programs.series.command"}
 
 
 def run(argv):

@@ -46,7 +46,7 @@ def _check_memory(pixels):
                             + f", more than the {avail / 2**30:.1f} GiB available")
 
 
-def prepare(cfg, log, state=None, write_cache=True):
+def prepare(cfg, log, state=None, write_cache=True, structure_cache=None):
     """Run the setup phase in the C's order.
 
     Parameters
@@ -60,6 +60,8 @@ def prepare(cfg, log, state=None, write_cache=True):
     write_cache : bool
         Write the Fdump cache after reading -hkl, as the C does (the command
         line); the Python API writes no files.
+    structure_cache : structure.StructureCache, optional
+        Tables already read, by the earlier frames of a series.
 
     Returns
     -------
@@ -128,7 +130,7 @@ def prepare(cfg, log, state=None, write_cache=True):
     crystal.crystal_size(s, cr, log)
     crystal.oversample_and_mw(s, cfg.sampling.oversample, log)
     s.default_F = cr.default_F
-    structure.load(s, cr, log, write_cache)
+    structure.load(s, cr, log, write_cache, structure_cache)
     structure.stol_table(cr, log)
     summary.layers_and_phi(s, log)
     beam.sources(s, cfg, log)

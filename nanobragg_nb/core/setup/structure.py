@@ -1,4 +1,5 @@
 """Structure factors: the HKL file or the Fdump cache, and the inert -stol table."""
+import copy
 import sys
 
 import numpy as np
@@ -20,19 +21,40 @@ class NoStructureFactors:
     last_record = (0.0, 0.0, 0.0, 0, 0, 0, 0.0)
 
 
+class StructureCache:
+    """Structure-factor tables kept between the simulations of one series: each file is read once.
+
+    A table is keyed by the file it came from and ``default_F``; the series
+    reads nothing else in between, so the file is not checked again.
+    """
+
+    def __init__(self):
+        self._tables = {}
+
+    def table(self, key, read):
+        """The table for ``key``, from ``read()`` the first time."""
+        if key not in self._tables:
+            self._tables[key] = read()
+        return copy.copy(self._tables[key])     # loop counters below are set per simulation
+
+
+def _read_fdump(path):
+    print(f"nanobragg-nb: note: no -hkl given; reading structure factors from the cache {path}", file=sys.stderr)
+    return read_fdump(path)
+
+
 # C L2104-2257: read -hkl (and write the Fdump cache) or read the Fdump cache
-def load(s, cr, log, write_cache=True):
+def load(s, cr, log, write_cache=True, cache=None):
+    cache = cache if cache is not None else StructureCache()
     if cr.hkl_file is None:
         if s.fdump_present:
-            print(f"nanobragg-nb: note: no -hkl given; reading structure factors from the cache "
-                  f"{cr.dump_file}", file=sys.stderr)
-            table = read_fdump(cr.dump_file)
+            table = cache.table(("fdump", cr.dump_file), lambda: _read_fdump(cr.dump_file))
             log.write(table.log)
         else:
             table = NoStructureFactors()
     else:
         try:
-            table = read_hkl(cr.hkl_file, cr.default_F)
+            table = cache.table(("hkl", cr.hkl_file, cr.default_F), lambda: read_hkl(cr.hkl_file, cr.default_F))
         except InputFileError as err:
             log.write(getattr(err, "log", ""))
             raise

@@ -64,7 +64,8 @@ class Result:
     setup: object = field(repr=False, default=None)
 
 
-def simulate(config, threads=None, device="cpu", progress=False, log=None, writer=None, mode="faithful"):
+def simulate(config, threads=None, device="cpu", progress=False, log=None, writer=None, mode="faithful",
+             structure_cache=None):
     """Simulate a diffraction image as nanoBragg.c does, without writing files.
 
     Parameters
@@ -86,6 +87,9 @@ def simulate(config, threads=None, device="cpu", progress=False, log=None, write
     mode : {"faithful", "fast"}
         "faithful" (default) gives the serial C's bits; "fast" trades them for
         speed within the accuracy stated in docs/performance.md.
+    structure_cache : StructureCache, optional
+        Keeps the structure factors read from files between calls (a series
+        reads them once); ``nanobragg_nb.core.setup.structure.StructureCache()``.
 
     Returns
     -------
@@ -104,7 +108,8 @@ def simulate(config, threads=None, device="cpu", progress=False, log=None, write
     check_threads(threads)
     log = log if log is not None else Log()
     state = rng.RandomState()
-    s = prepare(config, log, state, write_cache=writer is not None)
+    write_cache = writer is not None and getattr(writer, "writes_cache", True)
+    s = prepare(config, log, state, write_cache=write_cache, structure_cache=structure_cache)
     if writer is not None and hasattr(writer, "setup_ready"):
         writer.setup_ready(s)
     t = tables.build(s)

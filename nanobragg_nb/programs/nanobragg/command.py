@@ -55,7 +55,7 @@ OWN_OPTION_DOCS = {
 }
 
 
-def split_own_options(argv):
+def split_own_options(argv, options=None):
     """Take our double-dash options out of ``argv``.
 
     Only the exact names in ``OWN_OPTIONS`` are taken, and those of one
@@ -63,24 +63,32 @@ def split_own_options(argv):
     to the C-compatible parser, which matches substrings (``--lambda`` is the
     C's ``-lambda``).
 
+    Parameters
+    ----------
+    argv : list of str
+    options : dict, optional
+        Name -> number of values (``"?"``: one optional value); default
+        :data:`OWN_OPTIONS`.
+
     Returns
     -------
     (dict, list)
         Our options with their values, and the remaining arguments.
     """
+    table = OWN_OPTIONS if options is None else options
     own, rest = {}, []
     i = 0
     while i < len(argv):
         tok = argv[i]
         name, equals, value = tok.partition("=")
-        if equals and name in OWN_OPTIONS:
-            if OWN_OPTIONS[name] not in (1, "?"):
-                raise ArgumentError(f"{name} takes {_values(OWN_OPTIONS[name])}, not '={value}'")
+        if equals and name in table:
+            if table[name] not in (1, "?"):
+                raise ArgumentError(f"{name} takes {_values(table[name])}, not '={value}'")
             own[name] = [value]
             i += 1
             continue
-        if tok in OWN_OPTIONS:
-            n = OWN_OPTIONS[tok]
+        if tok in table:
+            n = table[tok]
             if n == "?":
                 n = 1 if i + 1 < len(argv) and not argv[i + 1].startswith("-") else 0
                 own[tok] = argv[i + 1:i + 1 + n]

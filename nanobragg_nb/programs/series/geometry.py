@@ -106,19 +106,38 @@ def lab_geometry(s):
     fraction = 0.5 * (1.0 + s.polarization)
     real = np.array([to_dials(v) for v in (s.a0, s.b0, s.c0)]) * 1e10
     return LabGeometry(
-        wavelength_A=s.lambda0 * 1e10,
+        wavelength_A=float(s.lambda0 * 1e10),
         beam_direction=-beam,
         polarization_normal=normal,
-        polarization_fraction=fraction,
+        polarization_fraction=float(fraction),
         origin_mm=to_dials(s.pix0_vector) * 1000.0,
         fast_axis=to_dials(s.fdet_vector),
         slow_axis=to_dials(s.sdet_vector),
-        pixel_mm=s.pixel_size * 1000.0,
+        pixel_mm=float(s.pixel_size * 1000.0),
         image_size=(int(s.fpixels), int(s.spixels)),
-        thickness_mm=s.detector_thick * 1000.0,
-        mu_per_mm=s.detector_mu / 1000.0 if s.detector_thick > 0 else 0.0,
+        thickness_mm=float(s.detector_thick * 1000.0),
+        mu_per_mm=float(s.detector_mu / 1000.0) if s.detector_thick > 0 else 0.0,
         rotation_axis=to_dials(s.spindle_vector),
         real_space_A=real,
-        phi0_deg=s.phi0 * rtd,
-        osc_deg=s.osc * rtd,
+        phi0_deg=float(s.phi0 * rtd),
+        osc_deg=float(s.osc * rtd),
     )
+
+
+def geometry_to_dict(geometry):
+    """A :class:`LabGeometry` as plain JSON-ready values."""
+    out = {}
+    for name, value in vars(geometry).items():
+        out[name] = value.tolist() if isinstance(value, np.ndarray) else (list(value) if isinstance(value, tuple)
+                                                                         else value)
+    return out
+
+
+def geometry_from_dict(values):
+    """The :class:`LabGeometry` that :func:`geometry_to_dict` turned into ``values``."""
+    fields = dict(values)
+    for name in ("beam_direction", "polarization_normal", "origin_mm", "fast_axis", "slow_axis",
+                 "rotation_axis", "real_space_A"):
+        fields[name] = np.asarray(fields[name], dtype=float)
+    fields["image_size"] = tuple(int(n) for n in fields["image_size"])
+    return LabGeometry(**fields)
