@@ -22,6 +22,7 @@ from .formats import (frame_date, pixels_sha256, smv_representable, write_cbf_fr
                       write_smv_frame)
 from .geometry import geometry_to_dict, lab_geometry
 from .plan import frame_record
+from .truth import frame_name
 
 #: frames in flight per Dask worker (bounds the memory of a long series)
 IN_FLIGHT_PER_WORKER = 3
@@ -54,20 +55,11 @@ class SeriesOutput:
 
     def frame_name(self, k):
         """The file name of frame ``k``."""
-        return fill_template(self.template, k)
+        return frame_name(self.template, k)
 
     def float_name(self, k):
         """The float image's file name of frame ``k``."""
-        return fill_template(self.float_template, k)
-
-
-def fill_template(template, k):
-    """``template`` with its run of ``#`` replaced by ``k``, zero-padded to the run's width."""
-    start = template.index("#")
-    end = start
-    while end < len(template) and template[end] == "#":
-        end += 1
-    return f"{template[:start]}{k:0{end - start}d}{template[end:]}"
+        return frame_name(self.float_template, k)
 
 
 def check_template(template, name):

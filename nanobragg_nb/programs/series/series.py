@@ -201,10 +201,10 @@ def _nexus_writer(folder, name, setup, adc_offset, plan, resume):
 
 
 def _write_mtz(folder, setup, log):
-    from .truth import write_mtz
+    from .truth import GemmiMissing, write_mtz
     try:
         write_mtz(os.path.join(folder, "truth.mtz"), setup)
-    except ImportError as exc:
+    except GemmiMissing as exc:
         print(f"nanobragg-nb: note: no truth.mtz: {exc}", file=sys.stderr)
 
 
@@ -221,4 +221,5 @@ def _write_truth(folder, entries, output, plan, description):
     write_truth_expt(os.path.join(folder, "truth.expt"), geometries, output.template, first=1, stills=plan.stills,
                      adc_offset=entries[0]["adc_offset"])
     frames = [dict(e["record"], files=sorted(e["files"])) for e in entries]
-    write_truth_json(os.path.join(folder, "truth.json"), frames, series=description)
+    write_truth_json(os.path.join(folder, "truth.json"), frames, command_line=description.get("command"),
+                     series=description)

@@ -197,7 +197,7 @@ def _plain(value):
     raise TypeError(f"{type(value).__name__} cannot be written to JSON")
 
 
-def write_truth_json(path, frames, command_line=None):
+def write_truth_json(path, frames, command_line=None, series=None):
     """Write what each frame of a series was given, in nanoBragg's terms.
 
     Parameters
@@ -211,6 +211,8 @@ def write_truth_json(path, frames, command_line=None):
         wavelength (A), the seed and the frame's full nanoBragg argument list.
     command_line : list of str, optional
         The series' command line; ``sys.argv`` by default.
+    series : dict, optional
+        What the whole series shares (arguments, seeds, spreads, start time).
 
     Raises
     ------
@@ -220,7 +222,7 @@ def write_truth_json(path, frames, command_line=None):
     doc = {"program": "nanobragg-nb", "version": __version__,
            "command_line": list(sys.argv if command_line is None else command_line),
            "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-           "frames": list(frames)}
+           "series": series, "frames": list(frames)}
     text = json.dumps(doc, indent=2, default=_plain)
     with atomic_write(path, "w") as handle:
         handle.write(text + "\n")
