@@ -67,6 +67,11 @@ def _libraries():
     return h5py, hdf5plugin
 
 
+def check_nexus_support():
+    """Raise :class:`~nanobragg_nb.errors.ArgumentError` when h5py or hdf5plugin is missing."""
+    _libraries()
+
+
 def dials_environment(base=None):
     """The environment in which DIALS can decompress these files.
 

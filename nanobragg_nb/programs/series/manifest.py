@@ -100,13 +100,23 @@ class Manifest:
                 continue            # a line cut short by a crash: that frame is not trusted
         return first, entries
 
-    def verified(self, folder):
-        """Frame numbers whose files are present with the recorded checksums."""
+    def verified(self, folder, pixels_sha256=None):
+        """Frame numbers whose files are present with the recorded checksums.
+
+        ``pixels_sha256(k)`` gives the checksum of frame k's pixels where they
+        are not a file of their own (NeXus), for entries that record one.
+        """
         good = set()
         for k, entry in self.entries.items():
             files = entry.get("files", {})
-            if files and all(file_sha256(os.path.join(folder, name)) == sha for name, sha in files.items()):
-                good.add(k)
+            if not all(file_sha256(os.path.join(folder, name)) == sha for name, sha in files.items()):
+                continue
+            if "pixels_sha256" in entry:
+                if pixels_sha256 is None or pixels_sha256(k) != entry["pixels_sha256"]:
+                    continue
+            elif not files:
+                continue
+            good.add(k)
         return good
 
     def append(self, entry):

@@ -156,13 +156,11 @@ class Series:
                                      "start_epoch": start, "command": command})
         description = manifest.start(resume)
         output = SeriesOutput(folder, template, fmt, float_template, description["start_epoch"])
+        done = manifest.verified(folder, _nexus_checksums(folder, template, fmt)) if resume else set()
         nexus = None
         if fmt == "nexus":
             nexus = _nexus_writer(folder, template, first, self.renderer.config(1).output.adc_offset, self.plan,
                                   resume)
-        done = manifest.verified(folder) if resume else set()
-        if nexus is not None and resume:
-            done = {k for k in done if nexus.frame_sha256(k - 1) == manifest.entries[k].get("pixels_sha256")}
         todo = [k for k in range(1, self.plan.count + 1) if k not in done]
         _write_mtz(folder, first, log)
         bar = progress_bar(self.plan.count, len(done))
@@ -196,8 +194,20 @@ def _fix_names(fixes):
 def _nexus_writer(folder, name, setup, adc_offset, plan, resume):
     from ...io.nexus import NXmxWriter
     path = os.path.join(folder, name)
-    return NXmxWriter(path, lab_geometry(setup), plan.count, adc_offset, stills=plan.stills,
+    wavelengths = [plan.draws(k)["lambda_A"] for k in range(1, plan.count + 1)] if plan.lambda_spread else None
+    return NXmxWriter(path, lab_geometry(setup), plan.count, adc_offset, stills=plan.stills, wavelengths=wavelengths,
                       mode="r+" if resume and os.path.exists(path) else "w")
+
+
+def _nexus_checksums(folder, name, fmt):
+    """Frame k -> checksum of its pixels in the NeXus file being resumed (None for other formats)."""
+    path = os.path.join(folder, name)
+    if fmt != "nexus" or not os.path.exists(path):
+        return None
+    from ...io.nexus import read_frame, written_frames
+    from .formats import pixels_sha256
+    stored = set(written_frames(path))
+    return lambda k: pixels_sha256(read_frame(path, k - 1)) if k - 1 in stored else None
 
 
 def _write_mtz(folder, setup, log):

@@ -121,7 +121,11 @@ def experiment_list(path, geometries, template, first=1, stills=False, adc_offse
                                       "beam": i, "detector": 0, "crystal": i, "imageset": i})
             doc["beam"].append(_beam(g))
             doc["crystal"].append(_crystal(g))
-            doc["imageset"].append(_imageset("ImageSet", {"images": [frame_name(template, first + i)]}))
+            if "#" in template:
+                files = {"images": [frame_name(template, first + i)]}
+            else:       # one file holds every frame (NeXus)
+                files = {"images": [template], "single_file_indices": [i]}
+            doc["imageset"].append(_imageset("ImageSet", files))
         return doc
     n = len(geometries)
     for k, g in enumerate(geometries):
@@ -139,7 +143,10 @@ def experiment_list(path, geometries, template, first=1, stills=False, adc_offse
                         "oscillation": [float(g1.phi0_deg) + 0.0, float(g1.osc_deg)],
                         "exposure_time": [float(exposure_s)] * n, "epochs": [0.0] * n,
                         "valid_image_ranges": {}})
-    doc["imageset"].append(_imageset("ImageSequence", {"template": template}))
+    files = {"template": template}
+    if "#" not in template:     # one file holds every frame (NeXus)
+        files["single_file_indices"] = list(range(n))
+    doc["imageset"].append(_imageset("ImageSequence", files))
     return doc
 
 
