@@ -108,6 +108,7 @@ def write_files(output, entry, frame, geometry):
 
 
 def _produce_and_write(renderer, output, k):
+    """A Dask task: render and write frame ``k``; the entry, and the pixels for a NeXus file."""
     entry, frame, geometry = produce(renderer, output, k)
     write_files(output, entry, frame, geometry)
     return entry, (frame.pixels if output.format == "nexus" else None)
@@ -132,21 +133,21 @@ class FrameSink:
 
 
 def run_in_process(renderer, output, frames, sink):
-    """Render ``frames`` here, one after another, writing each while the next renders."""
+    """Render ``frames`` here, one after another; a thread writes and records each while the next renders."""
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as writer:
         pending = None
         for k in frames:
             entry, frame, geometry = produce(renderer, output, k)
             if pending is not None:
-                sink.take(*pending.result())
-            pending = writer.submit(_write_and_keep, output, entry, frame, geometry)
+                pending.result()            # one frame in the writer at a time: memory stays flat
+            pending = writer.submit(_write_and_take, output, entry, frame, geometry, sink)
         if pending is not None:
-            sink.take(*pending.result())
+            pending.result()
 
 
-def _write_and_keep(output, entry, frame, geometry):
+def _write_and_take(output, entry, frame, geometry, sink):
     write_files(output, entry, frame, geometry)
-    return entry, (frame.pixels if output.format == "nexus" else None)
+    sink.take(entry, frame.pixels if output.format == "nexus" else None)
 
 
 def run_on_dask(renderer, output, frames, sink, workers=None, scheduler=None):
