@@ -17,6 +17,7 @@ from nanobragg_nb.programs.nanobragg.command import OWN_OPTION_DOCS
 from nanobragg_nb.programs.nanobragg.cparse import RULES
 from nanobragg_nb.programs.noisify import cparse as noisify_cparse
 from nanobragg_nb.programs.nonbragg import cparse as nonbragg_cparse
+from nanobragg_nb.programs.series.command import SERIES_OPTION_DOCS
 
 INTRO = """\
 # The `nanobragg-nb` command line
@@ -121,10 +122,10 @@ def flag_table(rules=RULES):
     return "\n".join(rows)
 
 
-def own_table():
+def own_table(docs=OWN_OPTION_DOCS):
     """Our double-dash options as a Markdown table."""
     rows = ["| Option | Values | Default | What it does |", "|---|---|---|---|"]
-    for name, (values, default, doc) in OWN_OPTION_DOCS.items():
+    for name, (values, default, doc) in docs.items():
         rows.append(f"| `{name}` | {_cell(values)} | {_cell(default)} | {_cell(doc)} |")
     return "\n".join(rows)
 
@@ -208,6 +209,18 @@ def render():
         "an output that cannot be written exits 6. `--threads N` and `--device cpu|cuda` (same bits).",
         "",
         flag_table(nonbragg_cparse.RULES),
+        "",
+        "### `nanobragg-nb series (--frames N | --stills N) ARGS`",
+        "",
+        "A rotation sweep or serial-crystallography stills: `ARGS` are nanoBragg.c's flags of one frame",
+        "(above), and frame k is the single run of those flags followed by `-phi` (sweep) or `-misset`",
+        "(stills) and `-seed` for that frame (docs/datasets.md). The frames, `manifest.jsonl`,",
+        "`truth.json`, `truth.expt` and `truth.mtz` go into the template's folder. Errors: a count below 1,",
+        "a template without one run of `#`, `--frames` without `-osc`, an unknown format: exit 2; a folder",
+        "that cannot be written or a disk that fills: exit 6, the finished frames kept and listed in the",
+        "manifest for `--resume`.",
+        "",
+        own_table(SERIES_OPTION_DOCS),
         "",
         "### `nanobragg-nb add A.bin B.bin ... -o SUM.bin`",
         "",

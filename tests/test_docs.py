@@ -88,6 +88,16 @@ def test_api_examples_run(tmp_path, monkeypatch, capsys):
     assert list(tmp_path.iterdir()) == []                     # the examples leave the folder clean
 
 
+def test_datasets_example_runs(tmp_path, monkeypatch, capsys):
+    pytest.importorskip("dask")
+    monkeypatch.chdir(tmp_path)
+    # the last block; the one before starts a Slurm cluster
+    exec(compile(python_blocks(DOCS / "datasets.md")[-1], "docs/datasets.md", "exec"), {})
+    out = capsys.readouterr().out
+    assert "3 (128, 128) True" in out and "(3, 128, 128)" in out and "42 float32" in out
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_parity_md_covers_every_quirk():
     text = (DOCS / "parity.md").read_text()
     reference = REPO.parent / "shared" / "docs" / "c-reference.md"
@@ -101,7 +111,7 @@ def test_parity_md_covers_every_quirk():
         assert re.search(r"reproduced|fixed behind", row.group(1)), quirk
 
 
-@pytest.mark.parametrize("page", ["cli.md", "api.md", "parity.md"])
+@pytest.mark.parametrize("page", ["cli.md", "api.md", "parity.md", "datasets.md"])
 def test_docs_point_at_files_that_exist(page):
     text = (DOCS / page).read_text()
     for name in re.findall(r"docs/([\w.]+\.md)", text):

@@ -104,7 +104,14 @@ def write_files(output, entry, frame, geometry):
         name = output.float_name(k)
         entry["files"][name] = write_float_frame(os.path.join(output.folder, name), frame)
     entry["seconds"]["write"] = time.perf_counter() - began
+    entry["peak_rss_mb"] = peak_rss_mb()
     return entry
+
+
+def peak_rss_mb():
+    """This process' peak resident memory so far, in MB (Linux reports it in kB)."""
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
 def _produce_and_write(renderer, output, k):
