@@ -126,3 +126,14 @@ def test_stills_import_as_stills_with_spots_on_every_shot(here, fmt):
     assert sorted(spots) == [0, 1, 2, 3] and min(spots.values()) >= 20
     truth = load(folder / "truth.expt")
     assert len(truth["experiment"]) == 4 and len(truth["crystal"]) == 4
+
+
+def test_cbf_frames_import_with_the_truth_geometry(here):
+    assert main(["series", "--frames", "3", *SWEEP, "--format", "cbf", "--template", "cbf/image_#####.cbf"]) == 0
+    folder = here / "cbf"
+    dials(folder, "dials.import", "template=image_#####.cbf")
+    imported, truth = load(folder / "imported.expt"), load(folder / "truth.expt")
+    found, true_panel = imported["detector"][0]["panels"][0], truth["detector"][0]["panels"][0]
+    assert np.allclose(found["origin"], true_panel["origin"], atol=0.01 * 0.2)
+    assert imported["scan"][0]["oscillation"] == pytest.approx(truth["scan"][0]["oscillation"])
+    assert imported["scan"][0]["image_range"] == [1, 3]

@@ -248,3 +248,15 @@ def test_template_names():
     with pytest.raises(Exception):
         check_template("run#/image.img", "--template")
     assert shutil.which("python3")
+
+
+def test_cbf_frames_hold_the_smv_pixels(here):
+    fabio = pytest.importorskip("fabio")
+    base = ["series", "--frames", "2", *ARGS, "-seed", "1"]
+    assert main([*base, "--template", "s/img_#.img"]) == 0
+    assert main([*base, "--format", "cbf", "--template", "c/img_#.cbf"]) == 0
+    image = fabio.open("c/img_2.cbf")
+    pixels = np.frombuffer(smv("s/img_2.img")[1], dtype=np.uint16).reshape(56, 72)
+    assert np.array_equal(image.data, pixels)
+    header = image.header["_array_data.header_contents"]
+    assert "# Start_angle 1.000000 deg." in header and "# Angle_increment 1.000000 deg." in header

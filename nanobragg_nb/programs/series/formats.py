@@ -85,15 +85,17 @@ def write_smv_frame(path, frame, geometry, date):
 
 
 def cbf_header(setup, geometry, adc_offset, date):
-    """Pilatus-style mini-CBF header lines of a series frame (as dxtbx's Pilatus reader takes them)."""
+    """Pilatus-style mini-CBF header lines of a series frame (as dxtbx's mini-CBF reader takes them)."""
     px = geometry.pixel_mm
     beam_fast, beam_slow = geometry.beam_centre_mm()
     distance = float(np.dot(geometry.origin_mm, geometry.normal))
+    # dxtbx models a sensor of no thickness only without a sensor line
+    sensor = [f"# Silicon sensor, thickness {geometry.thickness_mm * 1e-3:.6g} m"] if geometry.thickness_mm > 0 else []
     return [
-        "# Detector: PILATUS-like nanobragg-nb simulated detector, S/N 0-000",
-        f"# {date}",
+        "# Detector: nanobragg-nb simulated detector, S/N 0-000",
+        f"# {_iso(date)}",
         f"# Pixel_size {px * 1e-3:.9g} m x {px * 1e-3:.9g} m",
-        f"# Silicon sensor, thickness {geometry.thickness_mm * 1e-3:.6g} m",
+        *sensor,
         f"# Exposure_time {setup.exposure:.6g} s",
         f"# Exposure_period {setup.exposure:.6g} s",
         f"# Count_cutoff {int(65535 - adc_offset)} counts",
@@ -105,6 +107,11 @@ def cbf_header(setup, geometry, adc_offset, date):
         f"# Phi {geometry.phi0_deg:.6f} deg.",
         f"# ADC_offset {adc_offset:g} counts",
     ]
+
+
+def _iso(date):
+    """An SMV DATE as the ISO time stamp of a Pilatus-style header."""
+    return time.strftime("%Y-%m-%dT%H:%M:%S.000", time.strptime(date, "%a %b %d %H:%M:%S %Y"))
 
 
 def check_cbf_support():
@@ -119,7 +126,8 @@ def write_cbf_frame(path, frame, geometry, date):
     """Write ``frame`` as a mini-CBF (int32, byte-offset compressed); returns the file's SHA-256."""
     from fabio.cbfimage import CbfImage
     image = CbfImage(data=np.ascontiguousarray(frame.pixels, dtype=np.int32))
-    image.header["_array_data.header_convention"] = "PILATUS_1.2"
+    # dxtbx's convention for simulated detectors of any size (PILATUS would impose its module gaps)
+    image.header["_array_data.header_convention"] = "GENERIC_MINI"
     image.header["_array_data.header_contents"] = "\r\n".join(
         cbf_header(frame.setup, geometry, frame.adc_offset, date))
     with atomic_write(path, "wb") as handle:
