@@ -260,3 +260,47 @@ def test_cbf_frames_hold_the_smv_pixels(here):
     assert np.array_equal(image.data, pixels)
     header = image.header["_array_data.header_contents"]
     assert "# Start_angle 1.000000 deg." in header and "# Angle_increment 1.000000 deg." in header
+
+
+def test_a_really_full_disk_keeps_finished_frames_listed(tmp_path):
+    import sys
+    from test_errors import private_tmpfs_prefix
+    from conftest import REPO
+    prefix = private_tmpfs_prefix(tmp_path, "size=96k")
+    if prefix is None:
+        pytest.skip("cannot mount a private tmpfs here (unshare/mount not permitted)")
+    args = ["-default_F", "100", *ARGS[2:], "-seed", "1"]
+    script = (f'{shlex_join([sys.executable, "-m", "nanobragg_nb", "series", "--frames", "40", *args])}; '
+              'status=$?; echo MANIFEST:; cat manifest.jsonl; exit $status')
+    env = dict(os.environ, LC_ALL="C", PYTHONPATH=str(REPO))
+    proc = subprocess.run(prefix + ["sh", "-c", script], env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 6, proc.stderr
+    err = proc.stderr.strip().splitlines()
+    assert len(err) == 1 and "no space left on device" in err[0] and "--resume" in err[0]
+    manifest = proc.stdout.split("MANIFEST:\n")[1].split("LISTING:\n")
+    finished = [json.loads(line)["frame"] for line in manifest[0].splitlines()[1:] if line.startswith('{"frame"')]
+    files = manifest[1].split()
+    assert finished and f"of 40 frames are finished" in err[0]
+    assert all(f"image_{k:05d}.img" in files for k in finished)
+    assert not [name for name in files if name.startswith(".")]       # no temporary file left
+
+
+def shlex_join(words):
+    import shlex
+    return " ".join(shlex.quote(w) for w in words)
+
+
+def test_fix_reaches_every_frame(here):
+    args = [*ARGS, "-seed", "1", "-oversample", "2", "-oversample_omega"]
+    assert main(["series", "--frames", "2", *args, "--fix", "all", "--template", "fx/img_#.img"]) == 0
+    assert main(["series", "--frames", "2", *args, "--template", "nf/img_#.img"]) == 0
+    plan = make_plan(args, 2)
+    os.makedirs("one")
+    os.chdir("one")
+    try:
+        assert main([*["../demo.hkl" if a == "demo.hkl" else a for a in plan.frame_arguments(2)], "--fix", "all",
+                     "-nopgm"]) == 0
+        single = open("noiseimage.img", "rb").read()[512:]
+    finally:
+        os.chdir("..")
+    assert smv("fx/img_2.img")[1] == single != smv("nf/img_2.img")[1]

@@ -121,11 +121,22 @@ class Manifest:
 
     def append(self, entry):
         """Record a finished frame (flushed and synced before returning)."""
-        self.entries[int(entry["frame"])] = entry
+        line = (json.dumps(entry) + "\n").encode()
         try:
-            with open(self.path, "a") as handle:
-                handle.write(json.dumps(entry) + "\n")
-                handle.flush()
-                os.fsync(handle.fileno())
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
+            try:
+                before = os.fstat(fd).st_size
+                try:
+                    view = memoryview(line)
+                    while view:
+                        view = view[os.write(fd, view):]
+                    os.fsync(fd)
+                except OSError:
+                    # a full disk: cut the partial line, so the next one starts clean
+                    os.ftruncate(fd, before)
+                    raise
+            finally:
+                os.close(fd)
         except OSError as exc:
             raise output_error(self.path, exc) from None
+        self.entries[int(entry["frame"])] = entry
