@@ -42,3 +42,15 @@ def run_cli(args, cwd, env=None, timeout=600):
     full_env = dict(os.environ, LC_ALL="C", **(env or {}))
     return subprocess.run([sys.executable, "-m", "nanobragg_nb", *args], cwd=cwd, capture_output=True,
                           text=True, env=full_env, timeout=timeout)
+
+
+@pytest.fixture
+def demo_hkl_folder(tmp_path, monkeypatch):
+    """A temporary working folder holding demo.hkl (the package's demo structure factors), dates fixed."""
+    import gzip
+    from importlib import resources
+    data = resources.files("nanobragg_nb") / "data" / "demo_P43212.hkl.gz"
+    (tmp_path / "demo.hkl").write_bytes(gzip.decompress(data.read_bytes()))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    return tmp_path

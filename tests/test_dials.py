@@ -3,11 +3,9 @@
 Needs Debian's ``dials`` package (``.ci/run`` installs it); skipped with the
 reason when ``dials.import`` is not on the PATH.
 """
-import gzip
 import json
 import shutil
 import subprocess
-from importlib import resources
 
 import numpy as np
 import pytest
@@ -26,11 +24,8 @@ SWEEP = ("-hkl demo.hkl -cell 79.1 79.1 37.9 90 90 90 -misset 10 20 30 -N 10 -ov
 
 
 @pytest.fixture
-def here(tmp_path, monkeypatch):
-    data = resources.files("nanobragg_nb") / "data" / "demo_P43212.hkl.gz"
-    (tmp_path / "demo.hkl").write_bytes(gzip.decompress(data.read_bytes()))
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+def here(demo_hkl_folder):
+    return demo_hkl_folder
 
 
 def dials(folder, *command, env=None):

@@ -1,16 +1,14 @@
 """``nanobragg-nb series``: every frame is the single run of its arguments, whatever runs it."""
 import errno
-import gzip
 import json
 import os
-import shutil
 import subprocess
-from importlib import resources
 
 import numpy as np
 import pytest
 
 from nanobragg_nb.cli import main
+from nanobragg_nb.errors import ArgumentError
 from nanobragg_nb.programs.series import formats
 from nanobragg_nb.programs.series.plan import make_plan
 
@@ -19,12 +17,8 @@ ARGS = ("-hkl demo.hkl -cell 79.1 79.1 37.9 90 90 90 -misset 10 20 30 -N 5 -over
 
 
 @pytest.fixture
-def here(tmp_path, monkeypatch):
-    data = resources.files("nanobragg_nb") / "data" / "demo_P43212.hkl.gz"
-    (tmp_path / "demo.hkl").write_bytes(gzip.decompress(data.read_bytes()))
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    return tmp_path
+def here(demo_hkl_folder):
+    return demo_hkl_folder
 
 
 def smv(path):
@@ -245,9 +239,8 @@ def test_dask_array_of_frames(here):
 def test_template_names():
     from nanobragg_nb.programs.series.run import check_template
     check_template("run1/image_#####.img", "--template")
-    with pytest.raises(Exception):
+    with pytest.raises(ArgumentError):
         check_template("run#/image.img", "--template")
-    assert shutil.which("python3")
 
 
 def test_cbf_frames_hold_the_smv_pixels(here):
@@ -280,7 +273,7 @@ def test_a_really_full_disk_keeps_finished_frames_listed(tmp_path):
     manifest = proc.stdout.split("MANIFEST:\n")[1].split("LISTING:\n")
     finished = [json.loads(line)["frame"] for line in manifest[0].splitlines()[1:] if line.startswith('{"frame"')]
     files = manifest[1].split()
-    assert finished and f"of 40 frames are finished" in err[0]
+    assert finished and f"{len(finished)} of 40 frames are finished" in err[0]
     assert all(f"image_{k:05d}.img" in files for k in finished)
     assert not [name for name in files if name.startswith(".")]       # no temporary file left
 

@@ -108,19 +108,24 @@ def _values(count):
     return "no value" if count == 0 else f"{count} values, written after it"
 
 
-def help_text():
-    """The text of ``--help``: usage, our options, the exit statuses."""
+def option_rows(docs, width=20):
+    """``--help`` lines for options documented as name -> (values, default, description)."""
     import textwrap
     rows = []
-    for name, (vals, default, doc) in OWN_OPTION_DOCS.items():
+    for name, (vals, default, doc) in docs.items():
         text = doc + (f" (default: {default})" if default else "")
-        rows.append(textwrap.fill(text, 100, initial_indent=f"  {name + (' ' + vals if vals else ''):<20s}",
-                                  subsequent_indent=" " * 22))
+        rows.append(textwrap.fill(text, 100, initial_indent=f"  {name + (' ' + vals if vals else ''):<{width}s}",
+                                  subsequent_indent=" " * (width + 2)))
+    return "\n".join(rows)
+
+
+def help_text():
+    """The text of ``--help``: usage, our options, the exit statuses."""
     statuses = __doc__[__doc__.index("Errors"):].strip()
     return ("usage: nanobragg-nb [nanoBragg.c arguments ...] [our options ...]\n"
             "       nanobragg-nb --demo [DIR]\n\n"
             "nanoBragg.c's arguments (-cell, -hkl, -lambda ...) work as in the C; docs/cli.md lists them.\n"
-            "Our options:\n" + "\n".join(rows) + "\n\n" + statuses)
+            "Our options:\n" + option_rows(OWN_OPTION_DOCS) + "\n\n" + statuses)
 
 
 def _threads(own):

@@ -12,7 +12,7 @@ import time
 
 from ...errors import ArgumentError, OutputError
 from ...startup import quiet_collector
-from ..nanobragg.command import parse_fixes, split_own_options
+from ..nanobragg.command import option_rows, parse_fixes, split_own_options
 
 #: our options: name -> number of values
 SERIES_OPTIONS = {
@@ -54,17 +54,11 @@ SERIES_OPTION_DOCS = {
 
 def help_text():
     """The text of ``series --help``."""
-    import textwrap
-    rows = []
-    for name, (vals, default, doc) in SERIES_OPTION_DOCS.items():
-        text = doc + (f" (default: {default})" if default else "")
-        rows.append(textwrap.fill(text, 100, initial_indent=f"  {name + (' ' + vals if vals else ''):<22s}",
-                                  subsequent_indent=" " * 24))
     statuses = __doc__[__doc__.index("Errors"):].strip()
     return ("usage: nanobragg-nb series (--frames N | --stills N) [nanoBragg.c arguments ...] [options ...]\n\n"
             "The nanoBragg.c arguments describe one frame. Beside the frames: manifest.jsonl, truth.json,\n"
             "truth.expt (a DIALS experiment list of the true geometry and crystal) and truth.mtz.\n"
-            "Options:\n" + "\n".join(rows) + "\n\n" + statuses)
+            "Options:\n" + option_rows(SERIES_OPTION_DOCS, 22) + "\n\n" + statuses)
 
 
 def _count(own, name):
