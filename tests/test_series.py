@@ -207,7 +207,8 @@ def test_smv_header_beam_centre_puts_dxtbx_origin_on_the_truth(here):
     x, y = formats.dxtbx_beam_centre(g)
     # dxtbx (FormatSMVJHSim): beam centre (x + px, height - y + px), origin = -(bx * fast + by * slow) - d z
     bx, by = x + g.pixel_mm, g.pixel_mm * g.image_size[1] - y + g.pixel_mm
-    origin = -(bx * np.array([1, 0, 0]) + by * np.array([0, -1, 0])) + frame.setup.distance * 1000 * np.array([0, 0, -1])
+    distance = frame.setup.distance * 1000
+    origin = -(bx * np.array([1, 0, 0]) + by * np.array([0, -1, 0])) + distance * np.array([0, 0, -1])
     assert np.allclose(origin, g.origin_mm, atol=1e-9)
     header = formats.smv_header(frame.setup, g, 40, "Tue Nov 14 22:13:20 2023", True).decode()
     assert len(header) % 512 == 0 and f"HEADER_BYTES={len(header)};" in header
