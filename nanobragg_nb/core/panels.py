@@ -328,3 +328,80 @@ def data_blocks(detector):
     width = max(b[0] + p.fpixels for b, p in zip(blocks, detector))
     height = max(b[1] + p.spixels for b, p in zip(blocks, detector))
     return blocks, (width, height)
+
+
+def dials_panels(detector, thickness_mm=0.0, mu_per_mm=0.0, trusted=(-1.0, 1e9), pedestal=0.0):
+    """Every panel as a dxtbx panel dict (:func:`nanobragg_nb.io.dials_detector.panel_dict`)."""
+    from ..io.dials_detector import panel_dict
+    out = []
+    for p in detector:
+        origin, fast, slow = to_dials(p)
+        out.append(panel_dict(p.name, origin, fast, slow, p.pixel_size_m * 1000.0, (p.fpixels, p.spixels),
+                              thickness_mm=thickness_mm, mu_per_mm=mu_per_mm, trusted=trusted, pedestal=pedestal))
+    return out
+
+
+def write_expt(detector, path):
+    """Write the panels as a DIALS detector model (JSON, ``{"detector": [...]}``), atomically.
+
+    Parameters
+    ----------
+    detector : PanelDetector
+    path : str or os.PathLike
+    """
+    import json
+
+    from ..io.atomic import atomic_write
+    from ..io.dials_detector import detector_dict
+    with atomic_write(path, "w") as f:
+        json.dump({"detector": [detector_dict(dials_panels(detector))]}, f, indent=1)
+
+
+def crystfel_panels(detector):
+    """Every panel in CrystFEL's terms (:func:`nanobragg_nb.io.crystfel_geom.geom_text`), in one data array."""
+    blocks, _ = data_blocks(detector)
+    out = []
+    for p, block in zip(detector, blocks):
+        corner, fs, ss = to_crystfel(p)
+        out.append(dict(name=p.name, corner_m=corner, fs=fs, ss=ss, pixel_m=p.pixel_size_m,
+                        image_size=(p.fpixels, p.spixels), data_block=block))
+    return out
+
+
+def write_geom(detector, path, data_path="/data/data"):
+    """Write the panels as a CrystFEL geometry file, atomically.
+
+    Parameters
+    ----------
+    detector : PanelDetector
+    path : str or os.PathLike
+    data_path : str
+        The HDF5 dataset of the frames (frame, slow, fast).
+    """
+    from ..io.atomic import atomic_write
+    from ..io.crystfel_geom import geom_text
+    with atomic_write(path, "w") as f:
+        f.write(geom_text(crystfel_panels(detector), data_path))
+
+
+def assemble(detector, flat, fill=0):
+    """The panels' pixels (flat, panel after panel) placed in one data array (slow, fast) per :func:`data_blocks`.
+
+    Parameters
+    ----------
+    detector : PanelDetector
+    flat : ndarray
+        Every panel's pixels, panel after panel, each row-major.
+    fill : scalar
+        The value of array elements no panel covers.
+
+    Returns
+    -------
+    ndarray
+    """
+    blocks, (width, height) = data_blocks(detector)
+    out = np.full((height, width), fill, dtype=flat.dtype)
+    starts = detector.offsets()
+    for i, (p, (f0, s0)) in enumerate(zip(detector, blocks)):
+        out[s0:s0 + p.spixels, f0:f0 + p.fpixels] = flat[starts[i]:starts[i + 1]].reshape(p.spixels, p.fpixels)
+    return out

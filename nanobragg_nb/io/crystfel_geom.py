@@ -138,12 +138,13 @@ def geom_text(panels, data_path="/data/data"):
     lines = ["; CrystFEL geometry of a multi-panel detector written by nanobragg-nb",
              f"data = {data_path}", "dim0 = %", "dim1 = ss", "dim2 = fs", "adu_per_photon = 1", ""]
     for p in panels:
-        res = 1.0 / p["pixel_m"]
+        res = 1.0 / float(p["pixel_m"])
+        corner = [float(x) for x in p["corner_m"]]
         (f0, s0), (nf, ns) = p["data_block"], p["image_size"]
         n = p["name"]
         lines += [f"{n}/min_fs = {f0}", f"{n}/max_fs = {f0 + nf - 1}", f"{n}/min_ss = {s0}",
-                  f"{n}/max_ss = {s0 + ns - 1}", f"{n}/res = {res!r}", f"{n}/clen = {p['corner_m'][2]!r}",
-                  f"{n}/coffset = 0.0", f"{n}/corner_x = {p['corner_m'][0] * res!r}",
-                  f"{n}/corner_y = {p['corner_m'][1] * res!r}", f"{n}/fs = {_direction(p['fs'])}",
+                  f"{n}/max_ss = {s0 + ns - 1}", f"{n}/res = {res!r}", f"{n}/clen = {corner[2]!r}",
+                  f"{n}/coffset = 0.0", f"{n}/corner_x = {corner[0] * res!r}",
+                  f"{n}/corner_y = {corner[1] * res!r}", f"{n}/fs = {_direction(p['fs'])}",
                   f"{n}/ss = {_direction(p['ss'])}", ""]
     return "\n".join(lines)
