@@ -165,3 +165,57 @@ def test_quadrants_under_the_cuda_simulator():
 
 if __name__ == "__main__":
     print(json.dumps(_simulator_report()))
+
+
+def _multi_panel_result():
+    cfg = parse_args(BASE.replace("-nonoise", "").split()).config
+    cfg.detector.panels = _layout()
+    return nb.simulate(cfg)
+
+
+@pytest.mark.skipif(__import__("shutil").which("dials.import") is None, reason="DIALS (dials.import) is not installed")
+def test_dials_imports_the_nxmx_panels(tmp_path):
+    pytest.importorskip("h5py")
+    pytest.importorskip("hdf5plugin")
+    from nanobragg_nb.io.dials_detector import read_panels
+    from nanobragg_nb.io.nexus import dials_environment
+    from nanobragg_nb.programs.nanobragg import panel_outputs
+    result = _multi_panel_result()
+    panel_outputs.write_nexus(result, tmp_path / "p.nxs")
+    run = subprocess.run(["dials.import", "p.nxs", "output.experiments=imported.expt"], cwd=tmp_path,
+                         env=dials_environment(), capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    got = read_panels(tmp_path / "imported.expt")
+    want = panels.dials_panels(result.detector)
+    assert len(got) == len(want) == 4
+    for g, w in zip(got, want):
+        assert np.abs(np.subtract(g["origin_mm"], w["origin"])).max() < 1e-6
+        assert np.abs(np.subtract(g["fast"], w["fast_axis"])).max() < 1e-9
+        assert np.abs(np.subtract(g["slow"], w["slow_axis"])).max() < 1e-9
+        assert tuple(g["image_size"]) == tuple(w["image_size"]) and g["pixel_mm"][0] == pytest.approx(0.1)
+    # the pixels DIALS reads for each panel are that panel's
+    script = ("import json,sys\nfrom dxtbx.model.experiment_list import ExperimentListFactory\n"
+              "el = ExperimentListFactory.from_json_file(sys.argv[1])\n"
+              "print(json.dumps([list(d.as_numpy_array().ravel().tolist()) for d in "
+              "el[0].imageset.get_raw_data(0)]))\n")
+    run = subprocess.run(["/usr/bin/python3", "-c", script, "imported.expt"], cwd=tmp_path,
+                         env=dials_environment(), capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    raw = json.loads(run.stdout)
+    for index, pixels in enumerate(raw):
+        assert np.array_equal(np.array(pixels), result.noiseimage[index].ravel())
+
+
+def test_crystfel_file_holds_each_panel_where_its_geom_says(tmp_path):
+    h5py = pytest.importorskip("h5py")
+    from nanobragg_nb.io.crystfel_geom import read_panels
+    from nanobragg_nb.programs.nanobragg import panel_outputs
+    result = _multi_panel_result()
+    geom = panel_outputs.write_crystfel(result, tmp_path / "p.h5")
+    with h5py.File(tmp_path / "p.h5", "r") as f:
+        data = f["/data/data"][0]
+    for index, p in enumerate(read_panels(geom)):
+        (f0, s0), (nf, ns) = p["data_block"], p["image_size"]
+        assert np.array_equal(data[s0:s0 + ns, f0:f0 + nf], result.panel_images[index])
+    again = panels.read_detector(geom)
+    assert np.allclose([q.origin_m for q in again], [q.origin_m for q in result.detector], atol=1e-12)
