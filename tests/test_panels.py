@@ -219,3 +219,20 @@ def test_crystfel_file_holds_each_panel_where_its_geom_says(tmp_path):
         assert np.array_equal(data[s0:s0 + ns, f0:f0 + nf], result.panel_images[index])
     again = panels.read_detector(geom)
     assert np.allclose([q.origin_m for q in again], [q.origin_m for q in result.detector], atol=1e-12)
+
+
+def test_truth_expt_holds_every_panel(tmp_path):
+    from nanobragg_nb.io.dials_detector import read_panels
+    from nanobragg_nb.programs.series.geometry import geometry_from_dict, geometry_to_dict, lab_geometry
+    from nanobragg_nb.programs.series.truth import experiment_list
+    result = _multi_panel_result()
+    g = lab_geometry(result.setup, result.detector)
+    assert geometry_from_dict(json.loads(json.dumps(geometry_to_dict(g)))).panels == g.panels
+    doc = experiment_list(str(tmp_path / "truth.expt"), [g], str(tmp_path / "frames.nxs"), stills=True)
+    (tmp_path / "truth.expt").write_text(json.dumps(doc))
+    got = read_panels(tmp_path / "truth.expt")
+    want = panels.dials_panels(result.detector)
+    assert [p["name"] for p in got] == [p["name"] for p in want]
+    for a, b in zip(got, want):
+        assert np.allclose(a["origin_mm"], b["origin"], rtol=0, atol=1e-9)
+        assert np.allclose(a["fast"], b["fast_axis"]) and np.allclose(a["slow"], b["slow_axis"])

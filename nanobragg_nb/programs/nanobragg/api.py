@@ -76,7 +76,7 @@ def simulate(config, threads=None, device="cpu", progress=False, log=None, write
     if config.detector.panels is not None:
         from .multipanel import simulate_panels
         return simulate_panels(config, threads=threads, device=device, progress=progress, log=log, mode=mode,
-                               structure_cache=structure_cache)
+                               structure_cache=structure_cache, writer=writer)
     log = log if log is not None else Log()
     state = rng.RandomState()
     write_cache = writer is not None and getattr(writer, "writes_cache", True)

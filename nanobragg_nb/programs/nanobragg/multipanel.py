@@ -79,8 +79,11 @@ def panel_config(config, detector):
 
 
 def simulate_panels(config, threads=None, device="cpu", progress=False, log=None, mode="faithful",
-                    structure_cache=None):
+                    structure_cache=None, writer=None):
     """:func:`~nanobragg_nb.programs.nanobragg.api.simulate` for ``config.detector.panels``.
+
+    ``writer``, when given, hears ``setup_ready(setup)`` before the loop and
+    ``float_image(result, log)`` after it (a frame series times its phases so).
 
     Returns
     -------
@@ -98,6 +101,8 @@ def simulate_panels(config, threads=None, device="cpu", progress=False, log=None
     log = log if log is not None else Log()
     state = rng.RandomState()
     s = prepare(cfg, log, state, write_cache=False, structure_cache=structure_cache)
+    if writer is not None and hasattr(writer, "setup_ready"):
+        writer.setup_ready(s)
     t = tables.build(s)
     loop = _render(s, t, detector, device, threads, progress, mode, mask)
     floatimage = loop.floatimage
@@ -119,6 +124,8 @@ def simulate_panels(config, threads=None, device="cpu", progress=False, log=None
     panel, max_x, max_y = _max_position(detector, floatimage, mask, max_I, s.oversample)
     stats = dict(max_I=max_I, max_I_x=max_x, max_I_y=max_y, max_I_panel=panel, mean=avg, rms=rms, rmsd=rmsd,
                  omega_sum=loop.omega_sum, steps=s.steps)
+    if writer is not None and hasattr(writer, "float_image"):
+        writer.float_image(None, log)
     log.printf("max_I = %g  at %g %g on panel %d\n", max_I, max_x, max_y, panel)
     log.printf("mean= %g rms= %g rmsd= %g\n", avg, rms, rmsd)
     out = config.output
