@@ -37,7 +37,8 @@ class LoopResult:
     walk: object = None               #: the finished :class:`~.settle.Walk`: the state a next panel starts from
 
 
-def render(s, t, threads=None, progress=True, printout=None, on_printout=None, mode="faithful", start=None):
+def render(s, t, threads=None, progress=True, printout=None, on_printout=None, mode="faithful", start=None,
+           block_of=None):
     """Render the float image of a prepared simulation on the CPU.
 
     Parameters
@@ -58,6 +59,9 @@ def render(s, t, threads=None, progress=True, printout=None, on_printout=None, m
     start : Walk, optional
         Continue the serial-order state of an earlier panel (multi-panel
         detectors; ``s`` then needs only ``pixels`` and ``spixels``).
+    block_of : int, optional
+        Size the parallel blocks as for a detector of this many rows (a
+        panel's blocks are those of the whole detector, not smaller).
 
     Returns
     -------
@@ -75,7 +79,8 @@ def render(s, t, threads=None, progress=True, printout=None, on_printout=None, m
     else:
         kernels = settle.row_kernels(t, mode)
         walk = settle.settle(t, floatimage, kernels, start=start)
-        for walk in settle.parallel_blocks(t, floatimage, walk, settle.block_rows(s.spixels, threads), kernels):
+        block = settle.block_rows(block_of or s.spixels, threads)
+        for walk in settle.parallel_blocks(t, floatimage, walk, block, kernels):
             bar.update(walk.row)
     bar.close()
     return LoopResult(floatimage, walk.omega_sum, walk.event, walk=walk)

@@ -60,7 +60,11 @@ def render(s, t, detector, device_render=None, mask=None, **options):
     for index, panel in enumerate(plan(detector)):
         part = None if mask is None else mask[starts[index]:starts[index + 1]]
         tp = tables.for_panel(t, panel, s.oversample, part)
-        loop = run(_Shape(panel.fpixels, panel.spixels), tp, start=walk, **options)
+        extra = {}
+        if run is cpu.render:
+            # blocks as large as the whole detector's would be: as many rows of this width as all panels hold
+            extra["block_of"] = max(1, detector.pixels // panel.fpixels)
+        loop = run(_Shape(panel.fpixels, panel.spixels), tp, start=walk, **options, **extra)
         if event is None and loop.event is not None:
             event = (index,) + tuple(loop.event)
         walk = loop.walk
