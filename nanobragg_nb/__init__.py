@@ -22,7 +22,7 @@ from .version import __version__  # noqa: E402, F401
 
 __all__ = ["Config", "Beam", "Crystal", "Detector", "Sampling", "Output", "Fixes", "simulate", "Result",
            "add_noise", "NoisifyResult", "add", "amorphous", "AmorphousConfig", "AmorphousResult",
-           "simulate_series", "Series", "Frame"]
+           "simulate_series", "Series", "Frame", "Panel", "PanelDetector", "read_detector"]
 
 #: the public names, imported on first use: ``import nanobragg_nb`` does not import NumPy and
 #: Numba, so that the command line holds its Ctrl-C and environment checks before they load
@@ -32,7 +32,8 @@ _LAZY = {"Config": "core.config", "Beam": "core.config", "Crystal": "core.config
          "NoisifyResult": "programs.noisify.api", "add": "programs.add", "amorphous": "programs.nonbragg.api",
          "AmorphousConfig": "core.amorphous.config", "AmorphousResult": "programs.nonbragg.api",
          "simulate_series": "programs.series.series", "Series": "programs.series.series",
-         "Frame": "programs.series.frames"}
+         "Frame": "programs.series.frames", "Panel": "core.panels", "PanelDetector": "core.panels",
+         "read_detector": "core.panels"}
 
 
 def __getattr__(name):

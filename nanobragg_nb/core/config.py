@@ -141,6 +141,9 @@ class Detector:
     mu_per_m: float = -1.0                 #: attenuation coefficient; -1: 1/thickness
     mask: Optional[np.ndarray] = None      #: pixels equal to 0 are skipped
     mask_file: Optional[str] = None        #: only named in the log
+    #: a multi-panel detector: a PanelDetector (nanobragg_nb.read_detector) or a DIALS/CrystFEL file name;
+    #: it replaces the single panel above (mask: every panel's pixels, panel after panel)
+    panels: Optional[object] = None
 
 
 @dataclass

@@ -13,7 +13,10 @@ brings the beam onto that axis; DIALS then sees the same experiment in a
 turned laboratory frame. The panel is one ``NXdetector_module`` whose
 ``fast_pixel_direction`` and ``slow_pixel_direction`` hang on a translation
 ``/entry/instrument/detector/transformations/origin`` to the outer corner of
-pixel (0, 0), dxtbx's panel origin. A sweep's sample depends on
+pixel (0, 0), dxtbx's panel origin. A multi-panel geometry (``geometry.panels``)
+is one ``NXdetector_module`` per panel (``module``, ``module_1`` ...), each with
+its own translation (``origin``, ``origin_1`` ...) and its rectangle of the
+frame (``data_origin``, ``data_size``); dxtbx makes it a hierarchical detector. A sweep's sample depends on
 ``/entry/sample/transformations/omega`` (one angle per frame, ``omega_end``
 and ``omega_increment_set`` give the oscillation); stills have no sample
 ``depends_on``, so dxtbx makes neither goniometer nor scan and DIALS imports
@@ -137,6 +140,15 @@ def beam_alignment(beam_direction):
     k = axis / sin
     cross = np.array([[0, -k[2], k[1]], [k[2], 0, -k[0]], [-k[1], k[0], 0]])
     return np.eye(3) + sin * cross + (1 - cos) * (cross @ cross)
+
+
+def _modules(g):
+    """The panels of a geometry as NXdetector_modules: its ``panels`` (multi-panel), else its one panel."""
+    panels = getattr(g, "panels", ())
+    if panels:
+        return panels
+    return [dict(origin_mm=g.origin_mm, fast_axis=g.fast_axis, slow_axis=g.slow_axis, pixel_mm=g.pixel_mm,
+                 image_size=g.image_size, data_origin=(0, 0))]
 
 
 def _now():
@@ -282,16 +294,21 @@ class NXmxWriter:
             for name, value in zip(("beam_center_x", "beam_center_y"), centre):
                 _field(det, name, float(value), "pixel")
             _field(det, "distance", abs(float(np.dot(g.origin_mm, g.normal))), "mm")
-        origin = to_file @ np.asarray(g.origin_mm, dtype=float)
-        length = float(np.linalg.norm(origin))
-        unit = origin / length if length > 0 else np.array([0.0, 0.0, 1.0])
-        _axis(_group(det, "transformations", "NXtransformations"), "origin", length, "translation", unit, "mm")
-        module = _group(det, "module", "NXdetector_module")
-        module["data_origin"] = np.array([0, 0], dtype=np.int32)
-        module["data_size"] = np.array(self.shape[1:], dtype=np.int32)
-        for name, axis in (("fast_pixel_direction", g.fast_axis), ("slow_pixel_direction", g.slow_axis)):
-            _axis(module, name, float(g.pixel_mm), "translation", to_file @ np.asarray(axis, dtype=float), "mm",
-                  depends_on=f"{_DETECTOR}/transformations/origin")
+        transformations = _group(det, "transformations", "NXtransformations")
+        for index, panel in enumerate(_modules(g)):
+            # one translation per module, to the outer corner of its pixel (0, 0)
+            name = "origin" if index == 0 else f"origin_{index}"
+            origin = to_file @ np.asarray(panel["origin_mm"], dtype=float)
+            length = float(np.linalg.norm(origin))
+            unit = origin / length if length > 0 else np.array([0.0, 0.0, 1.0])
+            _axis(transformations, name, length, "translation", unit, "mm")
+            module = _group(det, "module" if index == 0 else f"module_{index}", "NXdetector_module")
+            module["data_origin"] = np.array(panel["data_origin"][::-1], dtype=np.int32)   # (slow, fast)
+            module["data_size"] = np.array(panel["image_size"][::-1], dtype=np.int32)
+            for axis_name, axis in (("fast_pixel_direction", panel["fast_axis"]),
+                                    ("slow_pixel_direction", panel["slow_axis"])):
+                _axis(module, axis_name, float(panel["pixel_mm"]), "translation",
+                      to_file @ np.asarray(axis, dtype=float), "mm", depends_on=f"{_DETECTOR}/transformations/{name}")
 
         sample = _group(entry, "sample", "NXsample")
         sample["name"] = "simulated crystal"

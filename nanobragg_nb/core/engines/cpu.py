@@ -34,9 +34,11 @@ class LoopResult:
     omega_sum: float
     event: tuple = None               #: (fpixel, spixel, h, k, l, h0, k0, l0) of the interpolation switch-off
     snapshots: list = field(default_factory=list)
+    walk: object = None               #: the finished :class:`~.settle.Walk`: the state a next panel starts from
 
 
-def render(s, t, threads=None, progress=True, printout=None, on_printout=None, mode="faithful"):
+def render(s, t, threads=None, progress=True, printout=None, on_printout=None, mode="faithful", start=None,
+           block_of=None):
     """Render the float image of a prepared simulation on the CPU.
 
     Parameters
@@ -54,6 +56,12 @@ def render(s, t, threads=None, progress=True, printout=None, on_printout=None, m
     mode : {"faithful", "fast"}
         The kernel: the C's bits, or the fast approximation (-printout runs
         are always faithful).
+    start : Walk, optional
+        Continue the serial-order state of an earlier panel (multi-panel
+        detectors; ``s`` then needs only ``pixels`` and ``spixels``).
+    block_of : int, optional
+        Size the parallel blocks as for a detector of this many rows (a
+        panel's blocks are those of the whole detector, not smaller).
 
     Returns
     -------
@@ -70,11 +78,12 @@ def render(s, t, threads=None, progress=True, printout=None, on_printout=None, m
         walk = settle.settle(t, floatimage, printout=printout, on_row=printed, rec=printout_initial_values(s))
     else:
         kernels = settle.row_kernels(t, mode)
-        walk = settle.settle(t, floatimage, kernels)
-        for walk in settle.parallel_blocks(t, floatimage, walk, settle.block_rows(s.spixels, threads), kernels):
+        walk = settle.settle(t, floatimage, kernels, start=start)
+        block = settle.block_rows(block_of or s.spixels, threads)
+        for walk in settle.parallel_blocks(t, floatimage, walk, block, kernels):
             bar.update(walk.row)
     bar.close()
-    return LoopResult(floatimage, walk.omega_sum, walk.event)
+    return LoopResult(floatimage, walk.omega_sum, walk.event, walk=walk)
 
 
 def printout_initial_values(s):

@@ -100,7 +100,7 @@ def _fast_inputs(t, mode):
     return build_fast(t, lanes=1).args() if mode == "fast" else no_fast_tables()
 
 
-def render(s, t, mode="faithful", printout=None, on_printout=None, threads=None):
+def render(s, t, mode="faithful", printout=None, on_printout=None, threads=None, start=None):
     """Render the float image of a prepared simulation on the GPU.
 
     Parameters
@@ -112,6 +112,8 @@ def render(s, t, mode="faithful", printout=None, on_printout=None, threads=None)
         As for :func:`nanobragg_nb.core.engines.cpu.render`; such runs go to the CPU.
     threads : int, optional
         CPU threads for the first rows.
+    start : Walk, optional
+        As for :func:`nanobragg_nb.core.engines.cpu.render`.
 
     Returns
     -------
@@ -128,9 +130,9 @@ def render(s, t, mode="faithful", printout=None, on_printout=None, threads=None)
     floatimage = np.zeros(s.pixels, dtype=np.float32)
 
     # 1. on the CPU, in order, until the serial-order state has settled
-    walk = settle.settle(t, floatimage, settle.row_kernels(t, mode))
+    walk = settle.settle(t, floatimage, settle.row_kernels(t, mode), start=start)
     if walk.row >= spixels:
-        return engine.LoopResult(floatimage, walk.omega_sum, walk.event)
+        return engine.LoopResult(floatimage, walk.omega_sum, walk.event, walk=walk)
 
     # 2. the rest on the GPU, from the settled state, in blocks of rows
     inputs = t.inputs._make(cuda.to_device(np.ascontiguousarray(a)) for a in t.inputs)
@@ -172,4 +174,4 @@ def render(s, t, mode="faithful", printout=None, on_printout=None, threads=None)
         walk.add_omega(t, row, row1, d_terms[:npix * nterm].copy_to_host())
         walk.row = row1
     cuda.synchronize()
-    return engine.LoopResult(d_image.copy_to_host(), walk.omega_sum, walk.event)
+    return engine.LoopResult(d_image.copy_to_host(), walk.omega_sum, walk.event, walk=walk)

@@ -108,7 +108,7 @@ def has_settled(t, state):
     return state[0] == t.stale_saturated and state[1] >= t.pcalls_saturated
 
 
-def settle(t, floatimage, kernels=None, end=None, printout=None, on_row=None, rec=None):
+def settle(t, floatimage, kernels=None, end=None, printout=None, on_row=None, rec=None, start=None):
     """Render the first rows in the C's serial order until the serial-order state has settled.
 
     Parameters
@@ -130,6 +130,9 @@ def settle(t, floatimage, kernels=None, end=None, printout=None, on_row=None, re
         happened in that row, else None.
     rec : numpy.ndarray, optional
         The printout variables as the C holds them when its loop starts.
+    start : Walk, optional
+        The walk over an earlier panel of a multi-panel detector, whose
+        state, event and solid-angle sum this panel continues from row 0.
 
     Returns
     -------
@@ -147,6 +150,8 @@ def settle(t, floatimage, kernels=None, end=None, printout=None, on_row=None, re
     events = np.zeros((1, cpu.N_EVENT))
     rec = np.zeros(N_REC) if rec is None else rec
     walk = Walk(0, np.array([0, 0, 1 if t.interpolate else 0], dtype=np.int64))
+    if start is not None:
+        walk = Walk(0, start.state.copy(), start.event, start.omega_sum)
     while walk.row < end and (printout is not None or not has_settled(t, walk.state)):
         row = walk.row
         nsnap = kernel.render_rows_serial(row, row + 1, *inputs, walk.state, floatimage, omega_terms, events, rec,

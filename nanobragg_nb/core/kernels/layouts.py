@@ -119,7 +119,7 @@ PIXEL_COUNTS = Layout("Q", np.int64, (
     ("oversample_polar", 1), ("oversample_omega", 1), ("nopolar", 1), ("hkls", 1), ("h_min", 1), ("h_max", 1),
     ("k_min", 1), ("k_max", 1), ("l_min", 1), ("l_max", 1), ("h_range", 1), ("k_range", 1), ("l_range", 1),
     ("steps", 1), ("roi_xmin", 1), ("roi_xmax", 1), ("roi_ymin", 1), ("roi_ymax", 1), ("has_mask", 1),
-    ("omega_terms", 1), ("fix_oversample", 1),
+    ("omega_terms", 1), ("fix_oversample", 1), ("f_offset", 1), ("s_offset", 1),
 ))
 
 #: the values of Q's shape field: the crystal shapes

@@ -34,11 +34,12 @@ from ..physics import (c_product, dot, magnitude, negated, polarization_factor, 
 from .layouts import (FP_NA, FP_NB, FP_NC, FQ_KDIM, FQ_LDIM, FQ_NEAREST, FQ_NLOOP, GAUSS, N_REC, P_ASTAR, P_BEAM,
                       P_BSTAR, P_CLOSE_DISTANCE, P_CSTAR, P_DEFAULT_F, P_DISTANCE, P_DMIN, P_FDET, P_FLUENCE, P_FUDGE,
                       P_I_BG, P_MU, P_NA, P_NB, P_NC, P_ODET, P_PHI0, P_PHISTEP, P_PIX0, P_PIXEL_SIZE, P_POLARIZATION,
-                      P_R_E_SQR, P_SDET, P_SUBPIXEL_SIZE, P_THICK, P_THICKSTEP, P_WATER_SIZE, Q_CURVED,
+                      P_R_E_SQR, P_SDET, P_SUBPIXEL_SIZE, P_THICK, P_THICKSTEP, P_WATER_SIZE, Q_CURVED, Q_F_OFFSET,
                       Q_FIX_OVERSAMPLE, Q_FPIXELS, Q_HAS_MASK, Q_HKLS, Q_H_MAX, Q_H_MIN, Q_H_RANGE, Q_K_MAX, Q_K_MIN,
                       Q_K_RANGE, Q_L_MAX, Q_L_MIN, Q_L_RANGE, Q_MOSAIC_DOMAINS, Q_NOPOLAR, Q_OMEGA_TERMS, Q_OVERSAMPLE,
                       Q_OVERSAMPLE_OMEGA, Q_OVERSAMPLE_POLAR, Q_OVERSAMPLE_THICK, Q_PHISTEPS, Q_POINT_PIXEL,
-                      Q_ROI_XMAX, Q_ROI_XMIN, Q_ROI_YMAX, Q_ROI_YMIN, Q_SHAPE, Q_SOURCES, Q_STEPS, Q_THICKSTEPS, ROUND,
+                      Q_ROI_XMAX, Q_ROI_XMIN, Q_ROI_YMAX, Q_ROI_YMIN, Q_S_OFFSET, Q_SHAPE, Q_SOURCES, Q_STEPS,
+                      Q_THICKSTEPS, ROUND,
                       R_A, R_B, R_C, R_CAPTURE, R_FDET, R_F_CELL, R_F_LATT, R_H, R_H0, R_I, R_K, R_K0, R_L, R_L0,
                       R_OMEGA, R_POLAR, R_POS, R_SDET, R_STOL, SQUARE, TOPHAT)
 from .pixel_fast import flat_loop_applies, lattice_sum, lattice_sum_square, lattice_sum_square_hkl
@@ -472,11 +473,17 @@ def render_pixels(mode, spixel, fpixel0, fpixel1, P, Q, mask, src, cells, phi_st
 
 @register_jitable
 def subpixel_position(fpixel, spixel, subS, subF, Odet, P, Q):
-    """(Fdet, Sdet) on the detector and the sub-pixel's position in space (C L2694-2706)."""
+    """(Fdet, Sdet) on the detector and the sub-pixel's position in space (C L2694-2706).
+
+    A panel of a multi-panel detector (:mod:`nanobragg_nb.core.panels`) counts its
+    pixels from a shared origin, ``pix0``, at the whole-pixel offsets ``Q_F_OFFSET``
+    and ``Q_S_OFFSET`` (0 for the C's single panel), so that a panel cut out of a
+    larger one computes every position with the same operations as the larger one.
+    """
     subpixel_size = P[P_SUBPIXEL_SIZE]
     oversample = Q[Q_OVERSAMPLE]
-    Fdet = subpixel_size * (fpixel * oversample + subF) + subpixel_size / 2.0
-    Sdet = subpixel_size * (spixel * oversample + subS) + subpixel_size / 2.0
+    Fdet = subpixel_size * ((fpixel + Q[Q_F_OFFSET]) * oversample + subF) + subpixel_size / 2.0
+    Sdet = subpixel_size * ((spixel + Q[Q_S_OFFSET]) * oversample + subS) + subpixel_size / 2.0
     pos_x = Fdet * P[P_FDET] + Sdet * P[P_SDET] + Odet * P[P_ODET] + P[P_PIX0]
     pos_y = Fdet * P[P_FDET + 1] + Sdet * P[P_SDET + 1] + Odet * P[P_ODET + 1] + P[P_PIX0 + 1]
     pos_z = Fdet * P[P_FDET + 2] + Sdet * P[P_SDET + 2] + Odet * P[P_ODET + 2] + P[P_PIX0 + 2]

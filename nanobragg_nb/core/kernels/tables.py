@@ -132,7 +132,7 @@ def build(s):
         k_min=t.k_min, k_max=t.k_max, l_min=t.l_min, l_max=t.l_max, h_range=t.h_range, k_range=t.k_range,
         l_range=t.l_range, steps=s.steps, roi_xmin=s.roi_xmin, roi_xmax=s.roi_xmax, roi_ymin=s.roi_ymin,
         roi_ymax=s.roi_ymax, has_mask=s.maskimage is not None, omega_terms=omega_terms,
-        fix_oversample=s.fix_oversample)
+        fix_oversample=s.fix_oversample, f_offset=0, s_offset=0)
     # the C's ints, whatever Python type the setup holds them in
     Q = PIXEL_COUNTS.pack(**{name: int(value) for name, value in counts.items()})
     cells, phi_state, stale_saturated = _phi_cells(s)
@@ -143,3 +143,44 @@ def build(s):
     return Tables(inputs=inputs, stale_saturated=stale_saturated, pcalls_saturated=len(pv_table) - 1,
                   interpolate=bool(s.interpolate), omega_terms=omega_terms,
                   omega_repeat=1 if s.oversample_omega else s.detector_thicksteps * s.oversample * s.oversample)
+
+
+def for_panel(t, panel, oversample, mask=None):
+    """The tables of one panel of a multi-panel detector: ``t`` with the panel's geometry.
+
+    Parameters
+    ----------
+    t : Tables
+        Built by :func:`build` for the simulation.
+    panel : PanelPlan
+        The panel (:func:`nanobragg_nb.core.panels.plan`).
+    oversample : int
+        The sub-pixels per pixel side (``Setup.oversample``).
+    mask : ndarray of uint16, optional
+        The panel's pixels to skip (0), row-major.
+
+    Returns
+    -------
+    Tables
+        Sharing every array of ``t`` except ``P``, ``Q`` and ``mask``: the
+        panel's pix0, axes, near-point distance, pixel size, size, whole-pixel
+        offsets, the whole panel as its region of interest, and its mask.
+    """
+    P = t.P.copy()
+    for name, value in (("P_PIX0", panel.pix0), ("P_FDET", panel.fdet), ("P_SDET", panel.sdet),
+                        ("P_ODET", panel.odet)):
+        offset = PIXEL_PARAMS.offsets[name[2:].lower()]
+        P[offset:offset + 3] = value
+    P[PIXEL_PARAMS.offsets["close_distance"]] = panel.close_distance
+    P[PIXEL_PARAMS.offsets["pixel_size"]] = panel.pixel_size
+    # as the setup computes it for the single panel (C L2463)
+    P[PIXEL_PARAMS.offsets["subpixel_size"]] = panel.pixel_size / oversample
+    Q = t.Q.copy()
+    for name, value in (("fpixels", panel.fpixels), ("roi_xmin", 0), ("roi_xmax", panel.fpixels - 1),
+                        ("roi_ymin", 0), ("roi_ymax", panel.spixels - 1), ("has_mask", int(mask is not None)),
+                        ("f_offset", panel.f_offset), ("s_offset", panel.s_offset)):
+        Q[PIXEL_COUNTS.offsets[name]] = value
+    mask = np.ones(1, dtype=np.uint16) if mask is None else np.ascontiguousarray(mask, dtype=np.uint16)
+    inputs = t.inputs._replace(P=P, Q=Q, mask=mask)
+    return Tables(inputs=inputs, stale_saturated=t.stale_saturated, pcalls_saturated=t.pcalls_saturated,
+                  interpolate=t.interpolate, omega_terms=t.omega_terms, omega_repeat=t.omega_repeat)

@@ -13,9 +13,6 @@ Examples
 (64, 64)
 """
 import math
-from dataclasses import dataclass, field
-from typing import Optional
-
 import numpy as np
 
 from ...core.engines import cpu as engine
@@ -28,40 +25,10 @@ from ...core.kernels.pixel import (N_REC, R_A, R_B, R_C, R_CAPTURE, R_F_CELL, R_
 from ...core.log import Log
 from ...core.setup import prepare
 from ...core.setup.crystal import print_vectors
+from .result import Result, check_engine
 from .validate import check_config, check_threads
 
-
-@dataclass
-class Result:
-    """What a simulation produced.
-
-    Attributes
-    ----------
-    floatimage : ndarray of float32, shape (spixels, fpixels)
-        Photons per pixel, the C's floatimage.bin.
-    intimage : ndarray of uint16
-        The noiseless integer image (intimage.img without its header).
-    pgmimage : ndarray of uint8 or None
-        The PGM pixels, when the PGM is enabled.
-    noiseimage : ndarray of uint16 or None
-        The image with Poisson noise, unless noise is disabled.
-    stats : dict
-        max_I, max_I_x, max_I_y, mean, rms, rmsd, omega_sum, steps,
-        intfile_scale, pgm_scale, noise_photons, overloads.
-    log : str
-        The text nanoBragg.c prints on stdout for this run (without its
-        "N% done" progress lines).
-    setup : Setup
-        Every derived quantity, under the C's variable names.
-    """
-
-    floatimage: np.ndarray
-    intimage: np.ndarray
-    pgmimage: Optional[np.ndarray]
-    noiseimage: Optional[np.ndarray]
-    stats: dict
-    log: str
-    setup: object = field(repr=False, default=None)
+__all__ = ["simulate", "Result"]
 
 
 def simulate(config, threads=None, device="cpu", progress=False, log=None, writer=None, mode="faithful",
@@ -106,6 +73,10 @@ def simulate(config, threads=None, device="cpu", progress=False, log=None, write
     """
     check_config(config)
     check_threads(threads)
+    if config.detector.panels is not None:
+        from .multipanel import simulate_panels
+        return simulate_panels(config, threads=threads, device=device, progress=progress, log=log, mode=mode,
+                               structure_cache=structure_cache, writer=writer)
     log = log if log is not None else Log()
     state = rng.RandomState()
     write_cache = writer is not None and getattr(writer, "writes_cache", True)
@@ -165,11 +136,7 @@ def simulate(config, threads=None, device="cpu", progress=False, log=None, write
 
 
 def _run_loop(s, t, device, threads, progress, printout, log, mode):
-    from ...errors import ArgumentError
-    if device not in ("cpu", "cuda", "auto"):
-        raise ArgumentError(f"unknown device '{device}' (cpu, cuda or auto)")
-    if mode not in ("faithful", "fast"):
-        raise ArgumentError(f"unknown mode '{mode}' (faithful or fast)")
+    check_engine(device, mode)
     on_printout = None
     if printout is not None:
         def on_printout(snaps, event):

@@ -27,6 +27,7 @@ OWN_OPTIONS = {
     "--png-scale": 1,
     "--trace-pixel": 2, "--trace-file": 1,         # every intermediate value of one pixel
     "--fix": 1,                                    # upstream physics fixes, opt-in
+    "--detector": 1, "--nexus": 1, "--crystfel": 1,  # multi-panel detector and its files
 }
 
 #: our options for --help and docs/cli.md: name -> (values, default, description)
@@ -50,6 +51,13 @@ OWN_OPTION_DOCS = {
                               "running sum), or all; changes the image (docs/parity.md)"),
     "--trace-pixel": ("F S", "", "print every intermediate value of pixel (fast F, slow S)"),
     "--trace-file": ("FILE", "stderr", "where --trace-pixel writes"),
+    "--detector": ("FILE", "", "a multi-panel detector from a DIALS .expt/.json or a CrystFEL .geom file, replacing "
+                               "the single panel: every panel is rendered; -floatfile holds the float images panel "
+                               "after panel; the C's SMV and PGM files are not written (use --nexus, --crystfel)"),
+    "--nexus": ("FILE", "", "with --detector: the noise image (the int image with -nonoise) as NXmx, one detector "
+                            "module per panel (needs h5py, hdf5plugin: pip install \"nanobragg-nb[nexus]\")"),
+    "--crystfel": ("FILE", "", "with --detector: the float image as HDF5 (/data/data) and FILE's .geom beside it "
+                               "for CrystFEL (needs h5py)"),
     "--debug": ("", "off", "show a Python traceback on errors"),
     "--help": ("", "", "this text"),
 }
@@ -195,6 +203,8 @@ def run(argv):
     parsed = parse_args(rest)
     if fixes is not None:
         parsed.config.fixes = fixes
+    if "--detector" in own or "--nexus" in own or "--crystfel" in own:
+        return _run_panels(parsed, own, threads, device, log)
     print_warnings(parsed.warnings)
     check_run(parsed.config, own)
     print_warnings(input_warnings(parsed.config))
@@ -213,4 +223,37 @@ def run(argv):
     if "--trace-pixel" in own:
         from ...audit.trace import trace_pixel
         trace_pixel(result, own)
+    return 0
+
+
+def _run_panels(parsed, own, threads, device, log):
+    """A run on the multi-panel detector of ``--detector``: the float images and the panel files."""
+    import numpy as np
+
+    from ...core.panels import read_detector
+    from .api import simulate
+    from .cparse import print_warnings
+    from .panel_outputs import write_crystfel, write_float_panels, write_nexus
+    if "--detector" not in own:
+        raise ArgumentError("--nexus and --crystfel write multi-panel files: give the panels with --detector FILE")
+    refused = [name for name in ("--png", "--tiff", "--cbf", "--trace-pixel") if name in own]
+    if refused:
+        raise ArgumentError(f"{refused[0]} writes one panel's image: it cannot be combined with --detector")
+    if "--nexus" in own:
+        from ...io.nexus import check_nexus_support
+        check_nexus_support()
+    config = parsed.config
+    config.detector.panels = read_detector(own["--detector"][0])
+    print_warnings(parsed.warnings)
+    log.write(parsed.log)
+    with np.errstate(all="ignore"):
+        result = simulate(config, threads=threads, device=device, progress=True, log=log,
+                          mode="fast" if own.get("--fast") else "faithful")
+    log.flush()
+    if config.output.floatfile:
+        write_float_panels(result, config.output.floatfile)
+    if "--nexus" in own:
+        write_nexus(result, own["--nexus"][0], config.output.adc_offset)
+    if "--crystfel" in own:
+        write_crystfel(result, own["--crystfel"][0])
     return 0

@@ -69,6 +69,10 @@ class LabGeometry:
     real_space_A: np.ndarray
     phi0_deg: float
     osc_deg: float
+    #: a multi-panel detector: one dict per panel (name, origin_mm, fast_axis, slow_axis, pixel_mm,
+    #: image_size, data_origin: its (fast, slow) corner in the frame); ``origin_mm`` ... above are then
+    #: panel 0's and ``image_size`` is the frame's (all panels placed in one array)
+    panels: tuple = ()
 
     @property
     def normal(self):
@@ -85,12 +89,15 @@ class LabGeometry:
         return float(np.dot(rel, self.fast_axis)), float(np.dot(rel, self.slow_axis))
 
 
-def lab_geometry(s):
+def lab_geometry(s, detector=None):
     """The geometry of a prepared simulation (:class:`~nanobragg_nb.core.setup.state.Setup`).
 
     Parameters
     ----------
     s : Setup
+    detector : PanelDetector, optional
+        The panels, when the simulation has many; ``s`` then gives the
+        beam, crystal and sensor only.
 
     Returns
     -------
@@ -105,22 +112,36 @@ def lab_geometry(s):
     # nanoBragg's Kahn factor 0 (unpolarized) is dxtbx's fraction 0.5; 1 (fully along polar) is 1
     fraction = 0.5 * (1.0 + s.polarization)
     real = np.array([to_dials(v) for v in (s.a0, s.b0, s.c0)]) * 1e10
+    origin, fast, slow = to_dials(s.pix0_vector) * 1000.0, to_dials(s.fdet_vector), to_dials(s.sdet_vector)
+    pixel_mm, size, panels = float(s.pixel_size * 1000.0), (int(s.fpixels), int(s.spixels)), ()
+    if detector is not None:
+        from ...core.panels import data_blocks, to_dials as panel_to_dials
+        blocks, size = data_blocks(detector)
+        panels = []
+        for p, block in zip(detector, blocks):
+            o, f, sl = panel_to_dials(p)
+            panels.append(dict(name=p.name, origin_mm=o.tolist(), fast_axis=f.tolist(), slow_axis=sl.tolist(),
+                               pixel_mm=p.pixel_size_m * 1000.0, image_size=(p.fpixels, p.spixels),
+                               data_origin=tuple(block)))
+        origin, fast, slow = (np.asarray(panels[0][k]) for k in ("origin_mm", "fast_axis", "slow_axis"))
+        pixel_mm, panels = panels[0]["pixel_mm"], tuple(panels)
     return LabGeometry(
         wavelength_A=float(s.lambda0 * 1e10),
         beam_direction=-beam,
         polarization_normal=normal,
         polarization_fraction=float(fraction),
-        origin_mm=to_dials(s.pix0_vector) * 1000.0,
-        fast_axis=to_dials(s.fdet_vector),
-        slow_axis=to_dials(s.sdet_vector),
-        pixel_mm=float(s.pixel_size * 1000.0),
-        image_size=(int(s.fpixels), int(s.spixels)),
+        origin_mm=origin,
+        fast_axis=fast,
+        slow_axis=slow,
+        pixel_mm=pixel_mm,
+        image_size=tuple(int(n) for n in size),
         thickness_mm=float(s.detector_thick * 1000.0),
         mu_per_mm=float(s.detector_mu / 1000.0) if s.detector_thick > 0 else 0.0,
         rotation_axis=to_dials(s.spindle_vector),
         real_space_A=real,
         phi0_deg=float(s.phi0 * rtd),
         osc_deg=float(s.osc * rtd),
+        panels=panels,
     )
 
 
@@ -130,6 +151,8 @@ def geometry_to_dict(geometry):
     for name, value in vars(geometry).items():
         out[name] = value.tolist() if isinstance(value, np.ndarray) else (list(value) if isinstance(value, tuple)
                                                                          else value)
+    out["panels"] = [dict(p, image_size=list(p["image_size"]), data_origin=list(p["data_origin"]))
+                     for p in geometry.panels]
     return out
 
 
@@ -140,4 +163,6 @@ def geometry_from_dict(values):
                  "rotation_axis", "real_space_A"):
         fields[name] = np.asarray(fields[name], dtype=float)
     fields["image_size"] = tuple(int(n) for n in fields["image_size"])
+    fields["panels"] = tuple(dict(p, image_size=tuple(p["image_size"]), data_origin=tuple(p["data_origin"]))
+                             for p in fields.get("panels", ()))
     return LabGeometry(**fields)

@@ -72,19 +72,24 @@ def _panel(name, kind, fast, slow, origin, image_size, pixel, trusted, thickness
 
 
 def _detector(g, adc_offset, saturation):
-    """One panel, with the trusted range and pedestal dxtbx gives a simulated SMV frame."""
+    """The panels (one, or those of ``g.panels``), with the trusted range and pedestal dxtbx gives a
+    simulated SMV frame."""
     thick, mu = float(g.thickness_mm), float(g.mu_per_mm)
     absorbs = thick > 0 and mu > 0
-    # a sensor of finite depth shifts spots outwards; dxtbx models that as parallax
-    panel = _panel("Panel", "SENSOR_PAD" if absorbs else "SENSOR_CCD", g.fast_axis, g.slow_axis,
-                   g.origin_mm, (int(g.image_size[0]), int(g.image_size[1])), float(g.pixel_mm),
-                   (-1.0, float(saturation) - float(adc_offset)), thick, "Si" if thick > 0 else "",
-                   mu, float(adc_offset),
-                   "ParallaxCorrectedPxMmStrategy" if absorbs else "SimplePxMmStrategy")
+    panels = g.panels or [dict(name="Panel", origin_mm=g.origin_mm, fast_axis=g.fast_axis, slow_axis=g.slow_axis,
+                               pixel_mm=g.pixel_mm, image_size=g.image_size)]
+    out = []
+    for p in panels:
+        # a sensor of finite depth shifts spots outwards; dxtbx models that as parallax
+        out.append(_panel(p["name"], "SENSOR_PAD" if absorbs else "SENSOR_CCD", p["fast_axis"], p["slow_axis"],
+                          p["origin_mm"], (int(p["image_size"][0]), int(p["image_size"][1])), float(p["pixel_mm"]),
+                          (-1.0, float(saturation) - float(adc_offset)), thick, "Si" if thick > 0 else "",
+                          mu, float(adc_offset),
+                          "ParallaxCorrectedPxMmStrategy" if absorbs else "SimplePxMmStrategy"))
     root = _panel("", "", (1, 0, 0), (0, 1, 0), (0, 0, 0), (0, 0), 0.0, (0.0, 0.0), 0.0, "", 0.0,
                   0.0, "SimplePxMmStrategy")
-    root["children"] = [{"panel": 0}]
-    return {"panels": [panel], "hierarchy": root}
+    root["children"] = [{"panel": i} for i in range(len(out))]
+    return {"panels": out, "hierarchy": root}
 
 
 def _crystal(g):
