@@ -132,3 +132,41 @@ def test_cbf_frames_import_with_the_truth_geometry(here):
     assert np.allclose(found["origin"], true_panel["origin"], atol=0.01 * 0.2)
     assert imported["scan"][0]["oscillation"] == pytest.approx(truth["scan"][0]["oscillation"])
     assert imported["scan"][0]["image_range"] == [1, 3]
+
+
+def test_multi_panel_nexus_sweep_imports_and_indexes(here):
+    """A 2x2 detector with 6-pixel gaps, from a DIALS file: DIALS sees its panels and indexes the sweep."""
+    from nanobragg_nb.core import panels
+    from nanobragg_nb.core.log import Log
+    from nanobragg_nb.core.setup import prepare
+    from nanobragg_nb.io.nexus import dials_environment, dials_import_options
+    from nanobragg_nb.programs.nanobragg.cparse import parse_args
+    from nanobragg_nb.programs.series.geometry import geometry_from_dict
+    s = prepare(parse_args(["-default_F", "1", *SWEEP[2:]]).config, Log(), write_cache=False)
+    quarters = panels.split(s.pix0_vector, s.fdet_vector, s.sdet_vector, s.odet_vector, s.pixel_size, 512, 512, 2, 2)
+    moved = []
+    for i, p in enumerate(quarters):
+        gap = np.array(p.fast) * (6 * s.pixel_size * (i % 2)) + np.array(p.slow) * (6 * s.pixel_size * (i // 2))
+        moved.append(panels.Panel(p.name, tuple(np.add(p.origin_m, gap)), p.fast, p.slow, p.pixel_size_m,
+                                  p.fpixels, p.spixels))
+    panels.write_expt(panels.PanelDetector(tuple(moved)), here / "det.expt")
+    assert main(["series", "--frames", "20", *SWEEP, "--detector", "det.expt", "--format", "nexus",
+                 "--template", "mp/sweep.h5"]) == 0
+    folder = here / "mp"
+    entry = json.loads(open(folder / "manifest.jsonl").readlines()[1])
+    env = dials_environment()
+    dials(folder, "dials.import", "sweep.h5", *dials_import_options(geometry_from_dict(entry["geometry"]), 40),
+          env=env)
+    out = dials(folder, "/usr/bin/python3", "-c",
+                "from dxtbx.model.experiment_list import ExperimentListFactory as F; "
+                "d = F.from_json_file('imported.expt', check_format=False)[0].detector; "
+                "print([list(p.get_origin()) + list(p.get_fast_axis()) + list(p.get_slow_axis()) for p in d])")
+    found = np.array(eval(out.strip()))
+    truth = load(folder / "truth.expt")["detector"][0]["panels"]
+    assert len(found) == len(truth) == 4
+    for got, want in zip(found, truth):
+        assert np.allclose(got, want["origin"] + want["fast_axis"] + want["slow_axis"], atol=1e-6)
+    dials(folder, "dials.find_spots", "imported.expt", "nproc=2", env=env)
+    dials(folder, "dials.index", "imported.expt", "strong.refl", env=env)
+    indexed = load(folder / "indexed.expt")["crystal"][0]
+    assert np.allclose(sorted(np.linalg.norm(vectors(indexed), axis=1)), sorted(CELL), rtol=0.003)

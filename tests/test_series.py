@@ -151,6 +151,7 @@ def test_a_full_disk_keeps_the_finished_frames_in_the_manifest(here, monkeypatch
     (["--frames", "2", "--workers", "0"], 2, "at least 1"),
     (["--frames", "2", "--size-spread", "0.1"], 2, "serial stills"),
     (["--stills", "2", "--size-spread", "-1"], 2, "0 or more"),
+    (["--frames", "2", "--detector", "det.expt"], 2, "--format nexus"),
 ])
 def test_bad_series_options_are_one_line_and_a_status(here, capsys, extra, status, words):
     assert main(["series", *ARGS, *extra]) == status

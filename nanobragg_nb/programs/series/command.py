@@ -18,7 +18,7 @@ from ..nanobragg.command import option_rows, parse_fixes, split_own_options
 SERIES_OPTIONS = {
     "--frames": 1, "--stills": 1, "--orientation-seed": 1, "--size-spread": 1, "--lambda-spread": 1,
     "--template": 1, "--format": 1, "--float-template": 1, "--workers": 1, "--scheduler": 1, "--resume": 0,
-    "--threads": 1, "--device": 1, "--fast": 0, "--fix": 1, "--debug": 0, "--help": 0,
+    "--detector": 1, "--threads": 1, "--device": 1, "--fast": 0, "--fix": 1, "--debug": 0, "--help": 0,
 }
 
 #: for --help and docs/cli.md: name -> (values, default, description)
@@ -43,6 +43,8 @@ SERIES_OPTION_DOCS = {
                                    "the workers write into the same folder"),
     "--resume": ("", "", "finish a series whose manifest.jsonl is in the folder: frames listed there with "
                          "their checksums are kept, the rest rendered"),
+    "--detector": ("FILE", "", "a multi-panel detector from a DIALS .expt/.json or a CrystFEL .geom file "
+                               "(written as NeXus, one module per panel)"),
     "--threads": ("N", "all cores", "CPU threads per frame (in this process)"),
     "--device": ("D", "cpu", "cpu, cuda or auto"),
     "--fast": ("", "off", "the float32 kernel (docs/fast_mode.md)"),
@@ -88,6 +90,8 @@ def _options(own):
     workers = _count(own, "--workers")
     if workers is not None and workers < 1:
         raise ArgumentError(f"--workers needs at least 1, got {workers}")
+    if "--detector" in own and fmt != "nexus":
+        raise ArgumentError("a multi-panel detector (--detector) is written as NeXus: add --format nexus")
     if workers is not None and "--scheduler" in own:
         raise ArgumentError("give --workers (a local cluster) or --scheduler (an existing one), not both")
     return count, stills is not None, fmt, template, workers
@@ -147,8 +151,12 @@ def main(argv):
     float_template = own["--float-template"][0] if "--float-template" in own else None
     if float_template is not None and os.path.abspath(os.path.dirname(float_template) or ".") != folder:
         raise ArgumentError("--float-template must name files in the frames' folder")
+    detector = None
+    if "--detector" in own:
+        from ...core.panels import read_detector
+        detector = read_detector(own["--detector"][0])
     series = Series(plan, mode="fast" if own.get("--fast") else "faithful", fixes=fixes,
-                    device=own["--device"][0] if "--device" in own else "cpu", threads=threads)
+                    device=own["--device"][0] if "--device" in own else "cpu", threads=threads, detector=detector)
     began = time.time()
     summary = series.write(folder, name, fmt=fmt, float_template=float_template and os.path.basename(float_template),
                            workers=workers, scheduler=own["--scheduler"][0] if "--scheduler" in own else None,

@@ -36,6 +36,9 @@ class Frame:
         The frame's prepared simulation.
     seconds : dict
         ``setup``, ``render`` and ``noise``: wall time of each phase.
+    detector : PanelDetector or None
+        A multi-panel detector's panels; ``pixels`` and ``floatimage`` are then
+        the frame with each panel at its place (its NXmx data array).
     """
 
     number: int
@@ -44,6 +47,7 @@ class Frame:
     adc_offset: float
     setup: object = field(repr=False)
     seconds: dict = field(default_factory=dict)
+    detector: object = field(repr=False, default=None)
 
 
 class _Phases:
@@ -87,10 +91,13 @@ class FrameRenderer:
     device : {"cpu", "cuda", "auto"}
     threads : int, optional
         CPU threads per frame (default: all).
+    detector : PanelDetector, optional
+        A multi-panel detector (``--detector FILE``) instead of the arguments' panel.
     """
 
-    def __init__(self, plan, mode="faithful", fixes=None, device="cpu", threads=None):
+    def __init__(self, plan, mode="faithful", fixes=None, device="cpu", threads=None, detector=None):
         self.plan = plan
+        self.detector = detector
         self.mode = mode
         self.fixes = fixes
         self.device = device
@@ -103,6 +110,7 @@ class FrameRenderer:
         cfg.output.write_pgm = False
         if self.fixes is not None:
             cfg.fixes = self.fixes
+        cfg.detector.panels = self.detector
         return cfg
 
     def render(self, k, log=None):
@@ -123,5 +131,10 @@ class FrameRenderer:
         with np.errstate(all="ignore"):       # C arithmetic, as the single run
             result = simulate(cfg, threads=self.threads, device=self.device, log=log or Log(), writer=phases,
                               mode=self.mode, structure_cache=self.cache)
-        pixels = result.noiseimage if result.noiseimage is not None else result.intimage
-        return Frame(k, pixels, result.floatimage, cfg.output.adc_offset, result.setup, phases.seconds())
+        image = "noiseimage" if result.noiseimage is not None else "intimage"
+        if self.detector is None:
+            return Frame(k, getattr(result, image), result.floatimage, cfg.output.adc_offset, result.setup,
+                         phases.seconds())
+        from ..nanobragg.panel_outputs import frame
+        return Frame(k, frame(result, image), frame(result, "floatimage"), cfg.output.adc_offset, result.setup,
+                     phases.seconds(), self.detector)

@@ -80,7 +80,7 @@ def produce(renderer, output, k):
         elsewhere) needs them.
     """
     frame = renderer.render(k)
-    geometry = lab_geometry(frame.setup)
+    geometry = lab_geometry(frame.setup, frame.detector)
     entry = {"frame": k, "files": {}, "record": frame_record(renderer.plan, k, frame.setup),
              "geometry": geometry_to_dict(geometry), "seconds": dict(frame.seconds),
              "adc_offset": frame.adc_offset, "smv_representable": smv_representable(geometry)}

@@ -25,7 +25,7 @@ from .run import (FrameSink, SeriesOutput, interrupted_message, progress_bar, ru
 
 
 def simulate_series(arguments, frames=None, stills=None, orientation_seed=None, size_spread=0.0,
-                    lambda_spread=0.0, mode="faithful", fixes=None, device="cpu", threads=None):
+                    lambda_spread=0.0, mode="faithful", fixes=None, device="cpu", threads=None, detector=None):
     """A rotation sweep or serial stills, from the nanoBragg arguments of one frame.
 
     Parameters
@@ -45,6 +45,9 @@ def simulate_series(arguments, frames=None, stills=None, orientation_seed=None, 
         Upstream physics fixes (``nanobragg_nb.Fixes``).
     device : {"cpu", "cuda", "auto"}
     threads : int, optional
+    detector : PanelDetector or str, optional
+        A multi-panel detector (``nanobragg_nb.read_detector``, or a DIALS or
+        CrystFEL file name); each frame is then the panels placed in one array.
 
     Returns
     -------
@@ -63,7 +66,10 @@ def simulate_series(arguments, frames=None, stills=None, orientation_seed=None, 
         raise ArgumentError("give frames= (a rotation sweep) or stills= (serial shots)")
     plan = make_plan(list(arguments), frames if frames is not None else stills, stills=stills is not None,
                      orientation_seed=orientation_seed, size_spread=size_spread, lambda_spread=lambda_spread)
-    return Series(plan, mode=mode, fixes=fixes, device=device, threads=threads)
+    if isinstance(detector, (str, os.PathLike)):
+        from ...core.panels import read_detector
+        detector = read_detector(detector)
+    return Series(plan, mode=mode, fixes=fixes, device=device, threads=threads, detector=detector)
 
 
 @dataclass
@@ -86,9 +92,10 @@ class Summary:
 class Series:
     """The frames of a series (see :func:`simulate_series`)."""
 
-    def __init__(self, plan, mode="faithful", fixes=None, device="cpu", threads=None):
+    def __init__(self, plan, mode="faithful", fixes=None, device="cpu", threads=None, detector=None):
         self.plan = plan
-        self.renderer = FrameRenderer(plan, mode=mode, fixes=fixes, device=device, threads=threads)
+        self.renderer = FrameRenderer(plan, mode=mode, fixes=fixes, device=device, threads=threads,
+                                      detector=detector)
 
     def __len__(self):
         return self.plan.count
@@ -105,8 +112,8 @@ class Series:
         """The pixels of every frame as a lazy dask array of shape (frames, slow, fast), uint16."""
         import dask
         import dask.array as da
-        first = self.setup()
-        shape = (int(first.spixels), int(first.fpixels))
+        fast, slow = lab_geometry(self.setup(), self.renderer.detector).image_size
+        shape = (slow, fast)
         render = dask.delayed(lambda renderer, k: renderer.render(k).pixels, pure=True)
         shared = dask.delayed(self.renderer, pure=True)
         return da.stack([da.from_delayed(render(shared, k), shape=shape, dtype="uint16")
@@ -114,8 +121,11 @@ class Series:
 
     def setup(self, log=None):
         """Frame 1's prepared simulation; reads the structure factors into the shared cache."""
-        return prepare(self.renderer.config(1), log or Log(), write_cache=False,
-                       structure_cache=self.renderer.cache)
+        config = self.renderer.config(1)
+        if config.detector.panels is not None:
+            from ..nanobragg.multipanel import panel_config
+            config = panel_config(config, config.detector.panels)
+        return prepare(config, log or Log(), write_cache=False, structure_cache=self.renderer.cache)
 
     def write(self, folder, template, fmt="smv", float_template=None, workers=None, scheduler=None,
               resume=False, log=None, command=None):
@@ -159,8 +169,8 @@ class Series:
         done = manifest.verified(folder, _nexus_checksums(folder, template, fmt)) if resume else set()
         nexus = None
         if fmt == "nexus":
-            nexus = _nexus_writer(folder, template, first, self.renderer.config(1).output.adc_offset, self.plan,
-                                  resume)
+            nexus = _nexus_writer(folder, template, lab_geometry(first, self.renderer.detector),
+                                  self.renderer.config(1).output.adc_offset, self.plan, resume)
         todo = [k for k in range(1, self.plan.count + 1) if k not in done]
         _write_mtz(folder, first, log)
         bar = progress_bar(self.plan.count, len(done))
@@ -191,11 +201,11 @@ def _fix_names(fixes):
     return [name for name in FIX_NAMES if fixes is not None and getattr(fixes, name)]
 
 
-def _nexus_writer(folder, name, setup, adc_offset, plan, resume):
+def _nexus_writer(folder, name, geometry, adc_offset, plan, resume):
     from ...io.nexus import NXmxWriter
     path = os.path.join(folder, name)
     wavelengths = [plan.draws(k)["lambda_A"] for k in range(1, plan.count + 1)] if plan.lambda_spread else None
-    return NXmxWriter(path, lab_geometry(setup), plan.count, adc_offset, stills=plan.stills, wavelengths=wavelengths,
+    return NXmxWriter(path, geometry, plan.count, adc_offset, stills=plan.stills, wavelengths=wavelengths,
                       mode="r+" if resume and os.path.exists(path) else "w")
 
 
