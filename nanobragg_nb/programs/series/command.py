@@ -63,8 +63,24 @@ def help_text():
             "Options:\n" + option_rows(SERIES_OPTION_DOCS, 22) + "\n\n" + statuses)
 
 
+def optional_int(text, name):
+    """An integer option's value, or an ArgumentError naming the option."""
+    try:
+        return int(text)
+    except (TypeError, ValueError):
+        raise ArgumentError(f"{name} needs an integer, got '{text}'") from None
+
+
+def optional_float(text, name):
+    """A number option's value, or an ArgumentError naming the option."""
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        raise ArgumentError(f"{name} needs a number, got '{text}'") from None
+    return value
+
+
 def _count(own, name):
-    from .plan import optional_int
     return optional_int(own[name][0], name) if name in own else None
 
 
@@ -134,7 +150,7 @@ def main(argv):
     count, stills, fmt, template, workers = _options(own)
     _check_libraries(fmt, own)
     with quiet_collector():
-        from .plan import make_plan, optional_float, optional_int
+        from .plan import make_plan
         from .series import Series
     fixes = parse_fixes(own["--fix"][0]) if "--fix" in own else None
     threads = optional_int(own["--threads"][0], "--threads") if "--threads" in own else None

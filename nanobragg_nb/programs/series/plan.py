@@ -258,21 +258,3 @@ def frame_record(plan, k, setup):
     if plan.stills:
         record["misset_deg"] = list(draws["misset_deg"])
     return record
-
-
-def optional_int(text, name):
-    """An integer option's value, or an ArgumentError naming the option."""
-    try:
-        return int(text)
-    except (TypeError, ValueError):
-        raise ArgumentError(f"{name} needs an integer, got '{text}'") from None
-
-
-def optional_float(text, name):
-    """A number option's value, or an ArgumentError naming the option."""
-    try:
-        value = float(text)
-    except (TypeError, ValueError):
-        raise ArgumentError(f"{name} needs a number, got '{text}'") from None
-    return value
-
