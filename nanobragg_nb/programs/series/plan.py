@@ -16,7 +16,7 @@ Numbers are written with Python's ``repr``, the shortest text that reads back
 """
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -91,7 +91,6 @@ class SeriesPlan:
     base_N: tuple = (1.0, 1.0, 1.0)
     base_lambda_A: float = 1.0
     seed_from_clock: bool = False
-    extras: dict = field(default_factory=dict)
 
     def frame_arguments(self, k):
         """The nanoBragg arguments of frame ``k`` (1-based) run on its own.
