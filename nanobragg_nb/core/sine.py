@@ -97,10 +97,11 @@ def sin_dd(x):
     lo = (b + d) - (e2 + k * P3)
     rh = c + lo
     rl = (c - rh) + lo
-    # the tails sin(r) - r and cos(r) - 1, in double: they are below 1e-4 and 3e-4 of the result's terms
-    s = rh * rh
+    # the tails sin(r) - r and cos(r) - 1, in double: they are below 1e-4 and 3e-4 of the result's terms;
+    # r^2 keeps rl (2 rh rl is 2^-52 of it) and cos's leading C0 r^2 (C0 = -1/2) is exact given r^2
+    s = fma(2.0 * rh, rl, rh * rh)
     ts = rh * s * (S0 + s * (S1 + s * (S2 + s * S3)))
-    tc = s * (C0 + s * (C1 + s * (C2 + s * C3)))
+    tc = C0 * s + s * s * (C1 + s * (C2 + s * C3))
     # sin(x) = sin(j pi/64) cos(r) + cos(j pi/64) sin(r), the leading terms in double-double
     sh = SIN_HI[j]
     sl = SIN_LO[j]
@@ -112,7 +113,8 @@ def sin_dd(x):
     u = sh + ph
     uu = u - sh
     ue = (sh - (u - uu)) + (ph - uu)
-    small = ue + pl + sl + sh * tc + ch * (rl + ts) + cl * rh
+    # smallest terms first, so that only the last addition rounds at the size of sh * tc
+    small = (((cl * rh + sl) + (ue + pl)) + ch * (rl + ts)) + sh * tc
     yh = u + small
     yl = (u - yh) + small
     return yh, yl

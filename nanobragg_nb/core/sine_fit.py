@@ -54,7 +54,8 @@ def main(path=None):
     inv = float(64 / mp.pi)
     table = [split(mp, mp.sin(j * mp.pi / 64), 2) for j in range(128)]
     S = fit(mp, lambda s: (mp.sin(mp.sqrt(s)) - mp.sqrt(s)) / (s * mp.sqrt(s)), DEGREE)
-    C = fit(mp, lambda s: (mp.cos(mp.sqrt(s)) - 1) / s, DEGREE)
+    # cos's leading coefficient is -1/2 exactly (the evaluation relies on C0 r^2 being exact)
+    C = [-0.5] + fit(mp, lambda s: (mp.cos(mp.sqrt(s)) - 1 + s / 2) / (s * s), DEGREE - 1)
 
     def poly(c, s):
         return sum(mp.mpf(ci) * s ** i for i, ci in enumerate(c))
