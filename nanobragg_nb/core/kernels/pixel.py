@@ -176,6 +176,9 @@ def render_pixels(mode, spixel, fpixel0, fpixel1, P, Q, mask, src, cells, phi_st
     nterm = Q[Q_OMEGA_TERMS]
     # sines per mosaic domain in a batch: sin(x) and sin(x N) for each axis with N > 1
     nsine = 2 * ((1 if Na > 1 else 0) + (1 if Nb > 1 else 0) + (1 if Nc > 1 else 0))
+    # the scratch's layout: the arguments, their sines, then h, k, l of every domain
+    sine_half = 6 * mosaic_domains
+    hkl_base = 12 * mosaic_domains
     sine_count = 0
     sine_fallbacks = 0
 
@@ -310,9 +313,9 @@ def render_pixels(mode, spixel, fpixel0, fpixel1, P, Q, mask, src, cells, phi_st
                             if sine_buf is not None:
                                 batched = xtal_shape == SQUARE and nsine > 0
                                 if batched:
-                                    nbatch = sine_arguments(sine_buf, cells, stale, mosaic_domains, scat_x, scat_y,
-                                                            scat_z, Na, Nb, Nc)
-                                    sine_fallbacks += sin_batch(sine_buf, sine_buf[sine_buf.shape[0] // 2:], sine_flags, nbatch)
+                                    nbatch = sine_arguments(sine_buf, hkl_base, cells, stale, mosaic_domains,
+                                                            scat_x, scat_y, scat_z, Na, Nb, Nc)
+                                    sine_fallbacks += sin_batch(sine_buf, sine_buf[sine_half:], sine_flags, nbatch)
                                     sine_count += nbatch
 
                             # C L2790-2806: mosaic domains: the hoisted a, b, c of this step and domain
@@ -332,9 +335,15 @@ def render_pixels(mode, spixel, fpixel0, fpixel1, P, Q, mask, src, cells, phi_st
                                 trace("c", (cx, cy, cz))
 
                                 # C L2807-2819: fractional Miller indices and the nearest whole ones
-                                h = dot(ax, ay, az, scat_x, scat_y, scat_z)
-                                k = dot(bx, by, bz, scat_x, scat_y, scat_z)
-                                l = dot(cx, cy, cz, scat_x, scat_y, scat_z)
+                                if batched:
+                                    # computed with the batch's arguments, by the same dot products
+                                    h = sine_buf[hkl_base + 3 * mos_tic]
+                                    k = sine_buf[hkl_base + 3 * mos_tic + 1]
+                                    l = sine_buf[hkl_base + 3 * mos_tic + 2]
+                                else:
+                                    h = dot(ax, ay, az, scat_x, scat_y, scat_z)
+                                    k = dot(bx, by, bz, scat_x, scat_y, scat_z)
+                                    l = dot(cx, cy, cz, scat_x, scat_y, scat_z)
                                 h0 = c_ceil_int(h - 0.5)
                                 k0 = c_ceil_int(k - 0.5)
                                 l0 = c_ceil_int(l - 0.5)
@@ -346,7 +355,7 @@ def render_pixels(mode, spixel, fpixel0, fpixel1, P, Q, mask, src, cells, phi_st
                                 rad_star_sqr = 0.0
                                 if batched:
                                     # the same quotients as sincg, from the batch (same arguments, same bits)
-                                    at = sine_buf.shape[0] // 2 + mos_tic * nsine
+                                    at = sine_half + mos_tic * nsine
                                     if Na > 1:
                                         F_latt *= sincg_of(sine_buf[at - sine_buf.shape[0] // 2], sine_buf[at],
                                                            sine_buf[at + 1], Na)
@@ -510,36 +519,37 @@ def render_pixels(mode, spixel, fpixel0, fpixel1, P, Q, mask, src, cells, phi_st
 @register_jitable
 def sine_scratch(mosaic_domains):
     """The scratch arrays ``(sine_buf, sine_flags)`` of :func:`render_pixels`' batched sine."""
-    return np.empty(12 * mosaic_domains), np.empty(6 * mosaic_domains, dtype=np.uint8)
+    return np.empty(15 * mosaic_domains), np.empty(6 * mosaic_domains, dtype=np.uint8)
 
 
 @register_jitable
-def sine_arguments(buf, cells, stale, mosaic_domains, scat_x, scat_y, scat_z, Na, Nb, Nc):
+def sine_arguments(buf, hkl_base, cells, stale, mosaic_domains, scat_x, scat_y, scat_z, Na, Nb, Nc):
     """The arguments of the square crystal's sincg for every domain (C L2807-2825), into ``buf``.
 
-    Per domain, for each axis with N > 1, ``x = pi h`` and ``x N``, computed
-    exactly as :func:`render_pixels` and :func:`~nanobragg_nb.core.physics.sincg`
-    compute them. Returns how many were written.
+    Per domain, h, k, l go to ``buf[hkl_base + 3 * mos_tic:]`` and, for each
+    axis with N > 1, ``x = pi h`` and ``x N`` to ``buf[n:]``, computed exactly as
+    :func:`render_pixels` and :func:`~nanobragg_nb.core.physics.sincg` compute
+    them. Returns ``n``, how many arguments were written.
     """
     n = 0
     for mos_tic in range(mosaic_domains):
+        h = dot(cells[stale, mos_tic, 0], cells[stale, mos_tic, 1], cells[stale, mos_tic, 2], scat_x, scat_y, scat_z)
+        k = dot(cells[stale, mos_tic, 3], cells[stale, mos_tic, 4], cells[stale, mos_tic, 5], scat_x, scat_y, scat_z)
+        l = dot(cells[stale, mos_tic, 6], cells[stale, mos_tic, 7], cells[stale, mos_tic, 8], scat_x, scat_y, scat_z)
+        buf[hkl_base + 3 * mos_tic] = h
+        buf[hkl_base + 3 * mos_tic + 1] = k
+        buf[hkl_base + 3 * mos_tic + 2] = l
         if Na > 1:
-            h = dot(cells[stale, mos_tic, 0], cells[stale, mos_tic, 1], cells[stale, mos_tic, 2],
-                    scat_x, scat_y, scat_z)
             x = math.pi * h
             buf[n] = x
             buf[n + 1] = x * Na
             n += 2
         if Nb > 1:
-            k = dot(cells[stale, mos_tic, 3], cells[stale, mos_tic, 4], cells[stale, mos_tic, 5],
-                    scat_x, scat_y, scat_z)
             x = math.pi * k
             buf[n] = x
             buf[n + 1] = x * Nb
             n += 2
         if Nc > 1:
-            l = dot(cells[stale, mos_tic, 6], cells[stale, mos_tic, 7], cells[stale, mos_tic, 8],
-                    scat_x, scat_y, scat_z)
             x = math.pi * l
             buf[n] = x
             buf[n + 1] = x * Nc
