@@ -48,6 +48,9 @@ from .pixel_fast import flat_loop_applies, lattice_sum, lattice_sum_square, latt
 #: the fast mode's flat loop where it applies, decided per pixel; the flat loop for every pixel (for a
 #: kernel launched only where it applies to every pixel, so that the C's loops leave the compiled code)
 FAITHFUL, FAST, FAST_ALL_FLAT = 0, 1, 2
+#: the fewest sines worth a batch: below it (one mosaic domain) sincg calls math.sin itself, which is
+#: then as fast (a batch of 6 costs ~10 ns a sine, of 60 ~5 ns, glibc ~5 to 9 ns; docs/performance.md)
+MIN_SINE_BATCH = 12
 
 
 @register_jitable
@@ -311,7 +314,7 @@ def render_pixels(mode, spixel, fpixel0, fpixel1, P, Q, mask, src, cells, phi_st
                             # the sines of the square crystal's sincg for every domain of this step, as one batch
                             batched = False
                             if sine_buf is not None:
-                                batched = xtal_shape == SQUARE and nsine > 0
+                                batched = xtal_shape == SQUARE and nsine * mosaic_domains >= MIN_SINE_BATCH
                                 if batched:
                                     nbatch = sine_arguments(sine_buf, hkl_base, cells, stale, mosaic_domains,
                                                             scat_x, scat_y, scat_z, Na, Nb, Nc)
