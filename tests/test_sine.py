@@ -62,7 +62,9 @@ def assert_glibc_bits(x):
     glibc_sin(x, expected)
     got, fallbacks = sine.sin_array(x)
     differ = np.flatnonzero(got.view(np.int64) != expected.view(np.int64))
-    assert differ.size == 0, f"{differ.size} differ, first x={x[differ[0]]!r}: {got[differ[0]]!r} != {expected[differ[0]]!r}"
+    if differ.size:
+        i = differ[0]
+        pytest.fail(f"{differ.size} differ, the first at x={x[i]!r}: {got[i]!r} != {expected[i]!r}")
     return fallbacks
 
 

@@ -74,9 +74,13 @@ def main(path=None):
     lines += [f"S{i} = float.fromhex('{c.hex()}')" for i, c in enumerate(S)]
     lines += [f"#: cos(r) - 1 ~ r^2 (C0 + C1 r^2 + C2 r^4 + C3 r^6); relative error {mp.nstr(err_c, 3)}"]
     lines += [f"C{i} = float.fromhex('{c.hex()}')" for i, c in enumerate(C)]
-    lines += ["#: sin(j pi/64) = SIN_HI[j] + SIN_LO[j], j = 0..127 (cos(j pi/64) is row j + 32 mod 128)",
-              "SIN_HI = np.array([" + ", ".join(f"float.fromhex('{t[0].hex()}')" for t in table) + "])",
-              "SIN_LO = np.array([" + ", ".join(f"float.fromhex('{t[1].hex()}')" for t in table) + "])", ""]
+    lines += ["#: sin(j pi/64) = SIN_HI[j] + SIN_LO[j], j = 0..127 (cos(j pi/64) is row j + 32 mod 128)"]
+    for name, part in (("SIN_HI", 0), ("SIN_LO", 1)):
+        lines.append(f"{name} = np.array([")
+        values = [f"float.fromhex('{t[part].hex()}')" for t in table]
+        lines += ["    " + ", ".join(values[i:i + 2]) + "," for i in range(0, len(values), 2)]
+        lines.append("])")
+    lines.append("")
     text = "\n".join(lines)
     if path is None:
         import os

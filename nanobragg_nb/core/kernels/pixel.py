@@ -521,7 +521,19 @@ def render_pixels(mode, spixel, fpixel0, fpixel1, P, Q, mask, src, cells, phi_st
 
 @register_jitable
 def sine_scratch(mosaic_domains):
-    """The scratch arrays ``(sine_buf, sine_flags)`` of :func:`render_pixels`' batched sine."""
+    """The scratch arrays of :func:`render_pixels`' batched sine.
+
+    Parameters
+    ----------
+    mosaic_domains : int
+
+    Returns
+    -------
+    sine_buf : ndarray of float64
+        Room for six arguments, their sines and h, k, l per domain.
+    sine_flags : ndarray of uint8
+        Room for six certification flags per domain.
+    """
     return np.empty(15 * mosaic_domains), np.empty(6 * mosaic_domains, dtype=np.uint8)
 
 
