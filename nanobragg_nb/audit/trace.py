@@ -146,7 +146,7 @@ def trace_values(s, fpixel, spixel):
     events = np.zeros((1, 8))
     with _recording(values), np.errstate(all="ignore"):
         render_pixels(FAITHFUL, np.int64(spixel), np.int64(fpixel), np.int64(fpixel + 1), *t.inputs,
-                      *no_fast_tables(),
+                      *no_fast_tables(), None, None,
                       int(state[0]), int(state[1]), bool(state[2]), image,
                       omega_terms, -fpixel * max(t.omega_terms, 1), events, 0, rec, False, rec.reshape(1, -1), 0,
                       -2, -2)

@@ -79,6 +79,14 @@ def sincg(x, N):
     return math.sin(x * N) / math.sin(x)
 
 
+@register_jitable
+def sincg_of(x, sin_x, sin_xN, N):
+    """sincg(x, N) from ``sin(x)`` and ``sin(x * N)`` evaluated beforehand (the batched sine)."""
+    if x == 0.0:
+        return N
+    return sin_xN / sin_x
+
+
 # C L3298-3302: sinc3, Fourier transform of a sphere
 @register_jitable
 def sinc3(x):

@@ -24,14 +24,14 @@ from numba.extending import register_jitable
 
 from ..views import borrowed
 
-from .layouts import N_REC, Q_FPIXELS, Q_OMEGA_TERMS, Q_ROI_XMAX, Q_ROI_XMIN, Q_ROI_YMAX, Q_ROI_YMIN
-from .pixel import FAITHFUL, FAST, render_pixels, rendered
+from .layouts import N_REC, Q_FPIXELS, Q_MOSAIC_DOMAINS, Q_OMEGA_TERMS, Q_ROI_XMAX, Q_ROI_XMIN, Q_ROI_YMAX, Q_ROI_YMIN
+from .pixel import FAITHFUL, FAST, render_pixels, rendered, sine_scratch
 from .pixel_fast import CPU_LANES, build_fast
 
 # printout snapshot: the printout values, then fpixel, spixel, pixel value
 N_SNAP = N_REC + 3
-# events: one row per image row: found, fpixel, h, k, l, h0, k0, l0
-N_EVENT = 8
+# events: one row per image row: found, fpixel, h, k, l, h0, k0, l0, sines batched, sines that fell back
+N_EVENT = 10
 
 
 def fast_args(t):
@@ -53,8 +53,9 @@ def render_block_row(mode, r, row0, P, Q, mask, src, cells, phi_state, Fhkl, pv_
     floatimage, omega_terms, events, rec = borrowed(floatimage), borrowed(omega_terms), borrowed(events), borrowed(rec)
     fpixels = Q[Q_FPIXELS]
     events[r, 0] = 0.0
+    sine_buf, sine_flags = sine_scratch(Q[Q_MOSAIC_DOMAINS])
     render_pixels(mode, row0 + r, 0, fpixels, P, Q, mask, src, cells, phi_state, Fhkl, pv_table,
-                  fcells, fweights, stale_after, Ff, FP, FQ, stale, pcalls, interp,
+                  fcells, fweights, stale_after, Ff, FP, FQ, sine_buf, sine_flags, stale, pcalls, interp,
                   floatimage, omega_terms, r * fpixels * Q[Q_OMEGA_TERMS], events, r,
                   rec, False, rec.reshape((1, rec.shape[0])), 0, -2, -2)
 
@@ -105,11 +106,12 @@ def render_serial(mode, row0, row1, P, Q, mask, src, cells, phi_state, Fhkl, pv_
     pcalls = state[1]
     interp = state[2] != 0
     nsnap = 0
+    sine_buf, sine_flags = sine_scratch(Q[Q_MOSAIC_DOMAINS])
     for r in range(row1 - row0):
         events[r, 0] = 0.0
         stale, pcalls, interp, nsnap = render_pixels(
             mode, row0 + r, 0, fpixels, P, Q, mask, src, cells, phi_state, Fhkl, pv_table,
-            fcells, fweights, stale_after, Ff, FP, FQ, stale, pcalls, interp,
+            fcells, fweights, stale_after, Ff, FP, FQ, sine_buf, sine_flags, stale, pcalls, interp,
             floatimage, omega_terms, r * row_terms, events, r, rec, print_f >= -1, snaps, nsnap, print_f, print_s)
     state[0] = stale
     state[1] = pcalls

@@ -88,7 +88,7 @@ def _render_block(fast, interpolation, pix0, npix, P, Q, mask, src, cells, phi_s
             continue
         events[0, 0] = 0.0
         render_pixels(pixel_mode, spixel, fpixel, fpixel + 1, P, Q, mask, src, cells, phi_state, Fhkl, pv_table,
-                      fcells, fweights, stale_after, Ff, FP, FQ, stale, pcalls, interp_now,
+                      fcells, fweights, stale_after, Ff, FP, FQ, None, None, stale, pcalls, interp_now,
                       floatimage, omega_terms, (n - fpixel) * nterm, events, 0, rec, False, no_snaps, 0, -2, -2)
         if events[0, 0] != 0.0:
             cuda.atomic.min(first_event, 0, index)

@@ -29,7 +29,8 @@ from numba.extending import register_jitable
 
 from ...cnum import INT_MIN, c_ceil_int, c_floor_int
 from ..physics import (c_product, dot, magnitude, negated, polarization_factor, polin3, rotate_axis, sinc3, sincg,
-                       unitize)
+                       sincg_of, unitize)
+from ..sine import sin_batch
 # the offsets into the parameter arrays P, Q, FP, FQ and the printout record rec (see layouts)
 from .layouts import (FP_NA, FP_NB, FP_NC, FQ_KDIM, FQ_LDIM, FQ_NEAREST, FQ_NLOOP, GAUSS, N_REC, P_ASTAR, P_BEAM,
                       P_BSTAR, P_CLOSE_DISTANCE, P_CSTAR, P_DEFAULT_F, P_DISTANCE, P_DMIN, P_FDET, P_FLUENCE, P_FUDGE,
@@ -48,6 +49,9 @@ from .pixel_fast import flat_loop_applies, lattice_sum, lattice_sum_square, latt
 #: the fast mode's flat loop where it applies, decided per pixel; the flat loop for every pixel (for a
 #: kernel launched only where it applies to every pixel, so that the C's loops leave the compiled code)
 FAITHFUL, FAST, FAST_ALL_FLAT = 0, 1, 2
+#: the fewest sines worth a batch: below it (one mosaic domain) sincg calls math.sin itself, which is
+#: then as fast (a batch of 6 costs ~10 ns a sine, of 60 ~5 ns, glibc ~5 to 9 ns; docs/performance.md)
+MIN_SINE_BATCH = 12
 
 
 @register_jitable
@@ -68,7 +72,7 @@ def rendered(fpixel, spixel, Q, mask):
 
 @register_jitable
 def render_pixels(mode, spixel, fpixel0, fpixel1, P, Q, mask, src, cells, phi_state, Fhkl, pv_table,
-                  fcells, fweights, stale_after, Ff, FP, FQ,
+                  fcells, fweights, stale_after, Ff, FP, FQ, sine_buf, sine_flags,
                   stale, pcalls, interp, floatimage, omega_terms, omega_row, events, event_row,
                   rec, record, snaps, nsnap, print_f, print_s):
     """The C's loop body for the pixels ``fpixel0 <= fpixel < fpixel1`` of row ``spixel``.
@@ -110,6 +114,13 @@ def render_pixels(mode, spixel, fpixel0, fpixel1, P, Q, mask, src, cells, phi_st
         The fast mode's inputs (:class:`~nanobragg_nb.core.kernels.pixel_fast.FastTables`);
         read only in fast mode (the faithful kernels pass
         :func:`~nanobragg_nb.core.kernels.pixel_fast.no_fast_tables`).
+    sine_buf, sine_flags : ndarray or None
+        Scratch for the batched sine (:func:`sine_scratch`): with them the
+        square crystal's sines of all the mosaic domains of a phi step are
+        evaluated as one batch by :func:`~nanobragg_nb.core.sine.sin_batch`
+        (glibc's bits, fewer calls); ``None`` (the GPU, ``--trace-pixel``)
+        calls ``math.sin`` in :func:`~nanobragg_nb.core.physics.sincg`.
+        ``events[event_row, 8:10]`` then count the sines and the fallbacks.
     stale, pcalls, interp : int
         Serial-order state on entry (see the module docstring).
     floatimage : ndarray of float32
@@ -167,6 +178,13 @@ def render_pixels(mode, spixel, fpixel0, fpixel1, P, Q, mask, src, cells, phi_st
     l_range = Q[Q_L_RANGE]
     fpixels = Q[Q_FPIXELS]
     nterm = Q[Q_OMEGA_TERMS]
+    # sines per mosaic domain in a batch: sin(x) and sin(x N) for each axis with N > 1
+    nsine = 2 * ((1 if Na > 1 else 0) + (1 if Nb > 1 else 0) + (1 if Nc > 1 else 0))
+    # the scratch's layout: the arguments, their sines, then h, k, l of every domain
+    sine_half = 6 * mosaic_domains
+    hkl_base = 12 * mosaic_domains
+    sine_count = 0
+    sine_fallbacks = 0
 
     # C L2643-2662: pixels of the row; ROI and mask skip
     for fpixel in range(fpixel0, fpixel1):
@@ -294,6 +312,16 @@ def render_pixels(mode, spixel, fpixel0, fpixel1, P, Q, mask, src, cells, phi_st
                                 stale = phi_state[phi_tic]
                             trace("phi", phi0 + phistep * phi_tic)
 
+                            # the sines of the square crystal's sincg for every domain of this step, as one batch
+                            batched = False
+                            if sine_buf is not None:
+                                batched = xtal_shape == SQUARE and nsine * mosaic_domains >= MIN_SINE_BATCH
+                                if batched:
+                                    nbatch = sine_arguments(sine_buf, hkl_base, cells, stale, mosaic_domains,
+                                                            scat_x, scat_y, scat_z, Na, Nb, Nc)
+                                    sine_fallbacks += sin_batch(sine_buf, sine_buf[sine_half:], sine_flags, nbatch)
+                                    sine_count += nbatch
+
                             # C L2790-2806: mosaic domains: the hoisted a, b, c of this step and domain
                             for mos_tic in range(mosaic_domains):
                                 ax = cells[stale, mos_tic, 0]
@@ -311,9 +339,15 @@ def render_pixels(mode, spixel, fpixel0, fpixel1, P, Q, mask, src, cells, phi_st
                                 trace("c", (cx, cy, cz))
 
                                 # C L2807-2819: fractional Miller indices and the nearest whole ones
-                                h = dot(ax, ay, az, scat_x, scat_y, scat_z)
-                                k = dot(bx, by, bz, scat_x, scat_y, scat_z)
-                                l = dot(cx, cy, cz, scat_x, scat_y, scat_z)
+                                if batched:
+                                    # computed with the batch's arguments, by the same dot products
+                                    h = sine_buf[hkl_base + 3 * mos_tic]
+                                    k = sine_buf[hkl_base + 3 * mos_tic + 1]
+                                    l = sine_buf[hkl_base + 3 * mos_tic + 2]
+                                else:
+                                    h = dot(ax, ay, az, scat_x, scat_y, scat_z)
+                                    k = dot(bx, by, bz, scat_x, scat_y, scat_z)
+                                    l = dot(cx, cy, cz, scat_x, scat_y, scat_z)
                                 h0 = c_ceil_int(h - 0.5)
                                 k0 = c_ceil_int(k - 0.5)
                                 l0 = c_ceil_int(l - 0.5)
@@ -323,7 +357,21 @@ def render_pixels(mode, spixel, fpixel0, fpixel1, P, Q, mask, src, cells, phi_st
                                 # C L2820-2866: lattice transform of the crystal shape
                                 F_latt = 1.0
                                 rad_star_sqr = 0.0
-                                if xtal_shape == SQUARE:
+                                if batched:
+                                    # the same quotients as sincg, from the batch (same arguments, same bits)
+                                    at = sine_half + mos_tic * nsine
+                                    if Na > 1:
+                                        F_latt *= sincg_of(sine_buf[at - sine_buf.shape[0] // 2], sine_buf[at],
+                                                           sine_buf[at + 1], Na)
+                                        at += 2
+                                    if Nb > 1:
+                                        F_latt *= sincg_of(sine_buf[at - sine_buf.shape[0] // 2], sine_buf[at],
+                                                           sine_buf[at + 1], Nb)
+                                        at += 2
+                                    if Nc > 1:
+                                        F_latt *= sincg_of(sine_buf[at - sine_buf.shape[0] // 2], sine_buf[at],
+                                                           sine_buf[at + 1], Nc)
+                                elif xtal_shape == SQUARE:
                                     if Na > 1:
                                         F_latt *= sincg(math.pi * h, Na)
                                     if Nb > 1:
@@ -466,7 +514,63 @@ def render_pixels(mode, spixel, fpixel0, fpixel1, P, Q, mask, src, cells, phi_st
             snaps[nsnap, N_REC + 1] = spixel
             snaps[nsnap, N_REC + 2] = floatimage[spixel * fpixels + fpixel]
             nsnap += 1
+    if sine_buf is not None:
+        events[event_row, 8] = sine_count
+        events[event_row, 9] = sine_fallbacks
     return stale, pcalls, interp, nsnap
+
+
+@register_jitable
+def sine_scratch(mosaic_domains):
+    """The scratch arrays of :func:`render_pixels`' batched sine.
+
+    Parameters
+    ----------
+    mosaic_domains : int
+
+    Returns
+    -------
+    sine_buf : ndarray of float64
+        Room for six arguments, their sines and h, k, l per domain.
+    sine_flags : ndarray of uint8
+        Room for six certification flags per domain.
+    """
+    return np.empty(15 * mosaic_domains), np.empty(6 * mosaic_domains, dtype=np.uint8)
+
+
+@register_jitable
+def sine_arguments(buf, hkl_base, cells, stale, mosaic_domains, scat_x, scat_y, scat_z, Na, Nb, Nc):
+    """The arguments of the square crystal's sincg for every domain (C L2807-2825), into ``buf``.
+
+    Per domain, h, k, l go to ``buf[hkl_base + 3 * mos_tic:]`` and, for each
+    axis with N > 1, ``x = pi h`` and ``x N`` to ``buf[n:]``, computed exactly as
+    :func:`render_pixels` and :func:`~nanobragg_nb.core.physics.sincg` compute
+    them. Returns ``n``, how many arguments were written.
+    """
+    n = 0
+    for mos_tic in range(mosaic_domains):
+        h = dot(cells[stale, mos_tic, 0], cells[stale, mos_tic, 1], cells[stale, mos_tic, 2], scat_x, scat_y, scat_z)
+        k = dot(cells[stale, mos_tic, 3], cells[stale, mos_tic, 4], cells[stale, mos_tic, 5], scat_x, scat_y, scat_z)
+        l = dot(cells[stale, mos_tic, 6], cells[stale, mos_tic, 7], cells[stale, mos_tic, 8], scat_x, scat_y, scat_z)
+        buf[hkl_base + 3 * mos_tic] = h
+        buf[hkl_base + 3 * mos_tic + 1] = k
+        buf[hkl_base + 3 * mos_tic + 2] = l
+        if Na > 1:
+            x = math.pi * h
+            buf[n] = x
+            buf[n + 1] = x * Na
+            n += 2
+        if Nb > 1:
+            x = math.pi * k
+            buf[n] = x
+            buf[n + 1] = x * Nb
+            n += 2
+        if Nc > 1:
+            x = math.pi * l
+            buf[n] = x
+            buf[n + 1] = x * Nc
+            n += 2
+    return n
 
 
 # The per-sub-pixel geometry of render_pixels; the loop marks the C lines they mirror.
